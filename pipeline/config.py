@@ -1,0 +1,75 @@
+"""Settings: read once from the environment (prefix ``CLOUT_``) or a ``.env`` file.
+
+The names here are a public contract (README, DESIGN section 11): extend, never rename.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Key used only when no ``CLOUT_PII_KEY`` is set *and* the API is the local simulator.
+DEMO_PII_KEY = "clout-demo-key-not-secret"
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+class Settings(BaseSettings):
+    """Every setting of clout, with its default."""
+
+    model_config = SettingsConfigDict(env_prefix="CLOUT_", env_file=".env", extra="ignore")
+
+    warehouse: Path = Field(Path("./warehouse"), description="warehouse root")
+    api_url: str | None = Field(None, description="social platform API base URL")
+    api_token: str | None = Field(None, description="bearer token for the platform API")
+    orders_url: str | None = Field(None, description="SQLAlchemy URL of the shop database")
+    orders_table: str = Field("orders", description="table of the shop's orders")
+    campaigns: Path | None = Field(None, description="campaigns file (YAML or CSV)")
+    briefs: Path | None = Field(None, description="folder of brief YAML files")
+    pii_key: str | None = Field(None, description="secret key for pseudonymising personal ids")
+
+    # extraction tuning
+    page_size: int = Field(5000, ge=1, le=50_000, description="rows per API page")
+    concurrency: int = Field(4, ge=1, le=64, description="parallel API streams")
+    http_timeout_s: float = Field(30.0, gt=0, description="per-request timeout")
+    max_retries: int = Field(6, ge=0, description="retries on 429/5xx/timeouts")
+    backoff_max_s: float = Field(30.0, gt=0, description="cap on one backoff wait")
+
+    def require_api(self) -> tuple[str, str]:
+        """The API URL and token, or a ConfigError saying how to set them."""
+        if not self.api_url:
+            raise ConfigError(
+                "CLOUT_API_URL is not set: point it at the platform API "
+                "(or use `clout demo`, which starts the simulator and sets it)"
+            )
+        if not self.api_token:
+            raise ConfigError("CLOUT_API_TOKEN is not set: the platform API needs a bearer token")
+        return self.api_url.rstrip("/"), self.api_token
+
+    def require_pii_key(self) -> bytes:
+        """The pseudonymisation key; the demo key only when talking to the local simulator."""
+        if self.pii_key:
+            return self.pii_key.encode()
+        if self.api_url and ("127.0.0.1" in self.api_url or "localhost" in self.api_url):
+            return DEMO_PII_KEY.encode()
+        raise ConfigError(
+            "CLOUT_PII_KEY is not set: it is required outside the demo "
+            "(any long random secret; keep it stable, or pseudonyms change)"
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings of this process (read once)."""
+    return Settings()
+
+
+def reload_settings() -> Settings:
+    """Forget the cached settings (tests and the CLI change the environment)."""
+    get_settings.cache_clear()
+    return get_settings()

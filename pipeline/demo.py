@@ -1,0 +1,79 @@
+"""``clout demo`` / ``make run``: the simulator, the real DAG for recent days, a summary."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from pipeline.config import reload_settings
+from pipeline.run import RunFailed
+from pipeline.warehouse.catalog import query
+from pipeline.warehouse.storage import Warehouse
+
+Echo = Callable[[str], object]
+
+
+def summary(wh: Warehouse, days: list[date]) -> list[str]:
+    """Lines describing what the warehouse holds for ``days``."""
+    first, last = days[0].isoformat(), days[-1].isoformat()
+    lines = [f"warehouse: {wh.root}  (DuckDB catalog: {wh.duckdb_path()})", ""]
+    lines.append(f"rows per table, {first} .. {last}:")
+    from pipeline.schemas import table_names
+
+    for name in table_names():
+        n = query(wh, f"select count(*) as n from {name} where dt between '{first}' and '{last}'")
+        lines.append(f"  {name:<22} {n.column('n')[0].as_py():>10,}")
+    q = query(
+        wh,
+        "select count(*) as n from read_parquet("
+        f"'{wh.table_glob('quarantine', '*')}', hive_partitioning = true) "
+        f"where dt between '{first}' and '{last}'",
+    ) if any(wh.root.glob("quarantine/*/dt=*/*.parquet")) else None
+    lines.append(f"  {'quarantined rows':<22} {(q.column('n')[0].as_py() if q else 0):>10,}")
+    top = query(
+        wh,
+        f"""
+        select platform, handle, category, followers, round(100 * engagement_rate, 2) as er_pct,
+               follower_delta
+        from influencer_daily
+        where dt = '{last}' and followers >= 10000 and engagement_rate is not null
+        order by engagement_rate desc limit 10
+        """,
+    ).to_pandas()
+    lines += ["", f"top accounts by engagement rate on {last} (10k+ followers):"]
+    lines += ["  " + row for row in top.to_string(index=False).splitlines()]
+    return lines
+
+
+def run_demo(
+    days: list[date], accounts: int = 300, seed: int = 7, echo: Echo = print
+) -> Warehouse:
+    """Serve the simulator, run ``influencer_daily`` through ``dag.test()`` for each day."""
+    from pipeline.airflow_local import load_dag, prepare_airflow_home, run_dag_for_day
+    from pipeline.simulator.server import SimulatorThread
+
+    settings = reload_settings()
+    wh = Warehouse(settings.warehouse)
+    home = Path(os.environ.get("AIRFLOW_HOME", ".airflow"))
+    echo(f"preparing Airflow metadata DB in {home} ...")
+    prepare_airflow_home(home)
+    with SimulatorThread(seed=seed, accounts=accounts) as sim:
+        os.environ["CLOUT_API_URL"] = sim.url
+        os.environ["CLOUT_API_TOKEN"] = sim.token
+        reload_settings()
+        echo(f"simulated platform API at {sim.url} ({accounts} accounts, seed {seed})")
+        dag = load_dag("influencer_daily")
+        for i, day in enumerate(days, 1):
+            started = time.monotonic()
+            state = run_dag_for_day(dag, day)
+            echo(f"[{i}/{len(days)}] influencer_daily {day}: {state} "
+                 f"({time.monotonic() - started:.1f} s)")
+            if "success" not in state:
+                raise RunFailed(f"influencer_daily {day} ended {state}; see the task log above")
+    echo("")
+    for line in summary(wh, days):
+        echo(line)
+    return wh

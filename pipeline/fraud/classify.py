@@ -1,0 +1,625 @@
+"""Follower profile classification: real person, mass follower, influencer or suspicious.
+
+Signal 1 of the fake-traffic checks (DESIGN section 5, contract in section 11). Every sampled
+follower profile gets
+
+- ``p_suspicious``: the probability that the profile is a bot or a bought follower, from a
+  transparent log-odds evidence model (below), and
+- ``category``: ``suspicious`` when ``p_suspicious >= threshold`` (default 0.5); otherwise the
+  market's size rules: ``mass_follower`` (follows more than 1,500 accounts), ``influencer``
+  (more than 5,000 followers and fewer than 1,500 followings), else ``real``.
+
+The evidence model
+------------------
+``log_odds = prior + sum(evidence of every signal the row has)`` and
+``p_suspicious = 1 / (1 + exp(-log_odds))``. Each signal adds a fixed amount of evidence,
+roughly the log of a likelihood ratio ``P(observation | bot) / P(observation | person)`` as the
+published heuristics and public fake/real Instagram datasets describe them: positive for a
+bot-like observation (no profile picture, no posts, empty bio, following far above followers,
+a username that is mostly digits, a very young account), negative for an observation typical of
+a genuine person (a picture, a body of posts, a bio, more followers than followings). A value
+that is missing (column absent or null) adds exactly 0: it neither counts against the profile
+nor clears it. The prior and every weight sit in :class:`EvidenceWeights`, with the reasoning
+for each; callers may override any of them.
+
+The weights are set by hand so that one weak signal alone (only an empty bio, only a private
+account) cannot cross the threshold, while several together do; no weight is fitted to the
+simulator's data. Every bot signal has a non-negative weight and every counter-signal a
+non-positive one, which makes the model monotone: making a profile more bot-like never lowers
+its ``p_suspicious``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+__all__ = [
+    "BOOLEAN_COLUMNS",
+    "CATEGORIES",
+    "DEFAULT_THRESHOLD",
+    "DEFAULT_WEIGHTS",
+    "NUMERIC_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "ClassifyInputError",
+    "EvidenceWeights",
+    "bench_classify",
+    "classify_file",
+    "classify_profiles",
+]
+
+#: Columns every input must have (their values may still be null).
+REQUIRED_COLUMNS: tuple[str, ...] = ("follower_count", "following_count")
+#: Count columns (non-negative numbers); all but the required ones are optional.
+NUMERIC_COLUMNS: tuple[str, ...] = (
+    "follower_count",
+    "following_count",
+    "media_count",
+    "biography_length",
+    "username_length",
+    "username_digit_count",
+    "account_age_days",
+)
+#: Flag columns; in text input they may be true/false, 1/0 or yes/no (any case).
+BOOLEAN_COLUMNS: tuple[str, ...] = ("has_profile_pic", "is_private")
+#: Output categories; index order is the code used internally.
+CATEGORIES: tuple[str, ...] = ("real", "mass_follower", "influencer", "suspicious")
+
+#: Market rules for the size-based categories (DESIGN section 5).
+MASS_FOLLOWER_MIN_FOLLOWING = 1_500  # mass follower: following > 1,500
+INFLUENCER_MIN_FOLLOWERS = 5_000  # influencer: followers > 5,000 ...
+INFLUENCER_MAX_FOLLOWING = 1_500  # ... and following < 1,500
+
+#: p_suspicious from which a profile is ``suspicious`` unless the caller says otherwise.
+DEFAULT_THRESHOLD = 0.5
+
+_REAL, _MASS, _INFLUENCER, _SUSPICIOUS = range(4)
+_TRUE_WORDS = ("true", "1", "yes")
+_FALSE_WORDS = ("false", "0", "no")
+_NULL_WORDS = ("", "na", "n/a", "nan", "null", "none")
+_NUMBER_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+_SUFFIXES = (".csv", ".parquet", ".pq")
+
+T = TypeVar("T", pa.Table, pd.DataFrame)
+
+
+class ClassifyInputError(ValueError):
+    """The input cannot be classified; the message is one line naming what and where."""
+
+
+@dataclass(frozen=True)
+class EvidenceWeights:
+    """Prior and per-signal evidence (natural-log odds) of the profile classifier.
+
+    Positive numbers push towards "bot or bought follower", negative ones towards "genuine
+    person". A signal whose input is missing contributes 0. Thresholds live here too so that a
+    platform with other norms can move them. Override with ``dataclasses.replace``::
+
+        replace(DEFAULT_WEIGHTS, no_bio=0.5)
+    """
+
+    prior_log_odds: float = -1.75
+    """Log-odds before any evidence (p = 0.15). Audits of influencer audiences by HypeAuditor,
+    Modash and others put bots and bought followers at roughly 10-20 % of a typical follower
+    sample; mass followers and inactive people make up much of the remaining "low quality"
+    share and are not bots. With a threshold of 0.5 a profile needs about +1.75 of net evidence,
+    i.e. at least two independent bot signals, before it is called suspicious."""
+
+    # --- profile picture -------------------------------------------------------------------
+    no_profile_pic: float = 1.2
+    """No profile picture. The most cited single tell of cheap bulk accounts; genuine people
+    without a photo exist (lurkers) but are a small minority, so the likelihood ratio is about
+    3-4 (ln ~ 1.2). Not higher: bought-follower farms now often use stolen photos."""
+    has_profile_pic: float = -0.4
+    """A profile picture is present. Weak counter-evidence: nearly every person has one, but so
+    do the better fake accounts."""
+
+    # --- posts -----------------------------------------------------------------------------
+    no_posts: float = 1.2
+    """Zero posts. Bulk-created follower accounts rarely publish anything; a minority of
+    genuine users (mostly private lurkers) have no posts either, hence a ratio of about 3."""
+    few_posts: float = 0.5
+    """1 to ``few_posts_max`` posts: a thin, token content history, a weaker version of the
+    above."""
+    few_posts_max: int = 3
+    """Upper bound (inclusive) of "very few posts"."""
+    many_posts: float = -0.8
+    """At least ``many_posts_min`` posts: a sustained posting history costs time and is the
+    strongest cheap sign of a person behind the account."""
+    many_posts_min: int = 20
+    """Lower bound (inclusive) of "many posts"."""
+
+    # --- biography -------------------------------------------------------------------------
+    no_bio: float = 0.7
+    """Empty biography. Most fake accounts leave it empty, but so do many genuine people
+    (perhaps a third to a half of personal accounts): a weak signal on its own (LR ~ 2)."""
+    has_bio: float = -0.4
+    """Non-empty biography: somebody bothered to describe the account. Weak counter-evidence
+    (spam bots fill bios too)."""
+
+    # --- follow graph ----------------------------------------------------------------------
+    follow_ratio: float = 1.2
+    """Following far above followers. Follow bots and bought followers follow hundreds or
+    thousands of accounts (many of them the customers of the service) and are followed back by
+    few. Evidence grows with log(following / followers) from 0 at ``follow_ratio_start`` to
+    this value at ``follow_ratio_full``; ordinary people sit around 1-2."""
+    follow_ratio_start: float = 2.0
+    """following/followers ratio at which the follow-ratio evidence starts (adds 0 below)."""
+    follow_ratio_full: float = 20.0
+    """following/followers ratio at which the follow-ratio evidence reaches its full weight."""
+    follow_ratio_min_following: int = 100
+    """The ratio only counts once the profile follows at least this many accounts: 12 follows
+    and 2 followers says little."""
+    mass_following: float = 0.6
+    """Extra evidence when a lopsided ratio comes with following in the thousands (at least
+    ``mass_following_min``), scaled by the ratio ramp. A person may follow 3,000 accounts (a
+    mass follower, not a bot) but then tends to be followed back; following thousands while
+    followed by few is the follow-for-follow bot pattern."""
+    mass_following_min: int = 1_000
+    """Following count from which ``mass_following`` applies."""
+    few_followers_many_following: float = 0.8
+    """Fewer than ``few_followers_below`` followers while following at least
+    ``many_following_min``: nobody follows the account back, however many it follows, the
+    typical shape of a purchased follower."""
+    few_followers_below: int = 30
+    """"Very few followers": strictly below this count."""
+    many_following_min: int = 300
+    """"Many followings" for the few-followers signal: at least this count."""
+    balanced_graph: float = -0.5
+    """At least ``balanced_graph_min_followers`` followers and no more followings than
+    followers: people with a real circle or an audience; bots seldom attract followers."""
+    balanced_graph_min_followers: int = 10
+    """Minimum followers for ``balanced_graph`` (an empty 0/0 account proves nothing)."""
+
+    # --- username --------------------------------------------------------------------------
+    digit_share_high: float = 1.2
+    """At least ``digit_share_high_min`` of the username is digits (``user84736251``):
+    generated names; people pick names and add at most a year or a lucky number."""
+    digit_share_high_min: float = 0.5
+    """Digit share (digits / length) from which ``digit_share_high`` applies."""
+    digit_share_some: float = 0.6
+    """Digit share from ``digit_share_some_min`` up to ``digit_share_high_min``: more digits than
+    a birth year in a normal-length name."""
+    digit_share_some_min: float = 0.25
+    """Digit share from which ``digit_share_some`` applies."""
+    no_digits: float = -0.3
+    """No digit at all in the username. Most people's handles have none; generated ones often
+    do. Weak counter-evidence."""
+
+    # --- account age -----------------------------------------------------------------------
+    age_very_young: float = 1.0
+    """Account younger than ``age_very_young_days``: bought followers are usually created in
+    batches shortly before they are sold, and platforms purge many within weeks."""
+    age_very_young_days: int = 30
+    """"Very young": strictly fewer days than this."""
+    age_young: float = 0.5
+    """Account younger than ``age_young_days`` (but not very young): weaker version."""
+    age_young_days: int = 90
+    """"Young": strictly fewer days than this."""
+    age_established: float = -0.4
+    """Account at least ``age_established_days`` old: surviving a year of platform clean-ups is
+    mild evidence of a genuine account (old accounts do get hijacked or resold)."""
+    age_established_days: int = 365
+    """"Established": at least this many days old."""
+
+    # --- privacy ---------------------------------------------------------------------------
+    private: float = 0.0
+    """A private profile. Neutral by default: private profiles are common among genuine
+    personal accounts, and follower farms run both kinds; a private account alone must never be
+    suspicious. Either sign is allowed."""
+
+    def __post_init__(self) -> None:
+        bot = (
+            "no_profile_pic", "no_posts", "few_posts", "no_bio", "follow_ratio",
+            "mass_following", "few_followers_many_following", "digit_share_high",
+            "digit_share_some", "age_very_young", "age_young",
+        )  # fmt: skip
+        counter = (
+            "has_profile_pic", "many_posts", "has_bio", "balanced_graph", "no_digits",
+            "age_established",
+        )  # fmt: skip
+        for f in fields(self):
+            if not np.isfinite(getattr(self, f.name)):
+                raise ValueError(f"EvidenceWeights.{f.name} must be a finite number")
+        wrong = [n for n in bot if getattr(self, n) < 0]
+        wrong += [n for n in counter if getattr(self, n) > 0]
+        if wrong:
+            raise ValueError(
+                "EvidenceWeights: bot signals must be >= 0 and counter-signals <= 0 "
+                f"(keeps the model monotone); wrong sign: {', '.join(wrong)}"
+            )
+        order = [
+            ("few_posts_max", "many_posts_min"),
+            ("follow_ratio_start", "follow_ratio_full"),
+            ("digit_share_some_min", "digit_share_high_min"),
+            ("age_very_young_days", "age_young_days"),
+            ("age_young_days", "age_established_days"),
+        ]
+        for lo, hi in order:
+            if not getattr(self, lo) < getattr(self, hi):
+                raise ValueError(f"EvidenceWeights: {lo} must be below {hi}")
+        if self.follow_ratio_start <= 0:
+            raise ValueError("EvidenceWeights: follow_ratio_start must be > 0")
+
+
+#: The documented default evidence model.
+DEFAULT_WEIGHTS = EvidenceWeights()
+
+
+# --- column decoding ---------------------------------------------------------------------------
+
+
+def _first_bad(bad: pa.ChunkedArray | pa.Array) -> int | None:
+    """Index of the first true value of a boolean array (nulls are false), else None."""
+    mask = pc.fill_null(bad, False)
+    if not pc.any(mask).as_py():
+        return None
+    flat = mask.combine_chunks() if isinstance(mask, pa.ChunkedArray) else mask
+    return int(np.flatnonzero(flat.to_numpy(zero_copy_only=False))[0])
+
+
+def _bad_value(name: str, col: pa.ChunkedArray, row: int, expected: str) -> ClassifyInputError:
+    value = col[row].as_py()
+    return ClassifyInputError(
+        f"column '{name}', row {row + 1}: cannot parse {value!r} as {expected}"
+    )
+
+
+def _in(values: pa.ChunkedArray, choices: tuple[object, ...]) -> pa.ChunkedArray:
+    """Membership test that keeps nulls null (plain ``is_in`` answers false for them)."""
+    found = pc.is_in(values, value_set=pa.array(choices))
+    return pc.if_else(pc.is_null(values), pa.scalar(None, pa.bool_()), found)
+
+
+def _is_text(typ: pa.DataType) -> bool:
+    return pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_string_view(typ)
+
+
+def _plain(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Dictionary-encoded columns (pandas categoricals, some Parquet files) decoded."""
+    typ = col.type
+    return pc.cast(col, typ.value_type) if pa.types.is_dictionary(typ) else col
+
+
+def _clean_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Trimmed, lower-cased text with the usual null spellings turned into nulls."""
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(pc.cast(col, pa.string())))
+    return pc.if_else(_in(text, _NULL_WORDS), pa.scalar(None, pa.string()), text)
+
+
+def _numeric(name: str, col: pa.ChunkedArray) -> np.ndarray:
+    """A count column as float64 (NaN = missing); raises on unparseable or negative values."""
+    col = _plain(col)
+    typ = col.type
+    if _is_text(typ):
+        text = _clean_text(col)
+        row = _first_bad(pc.invert(pc.match_substring_regex(text, _NUMBER_RE)))
+        if row is not None:
+            raise _bad_value(name, col, row, "a number")
+        col = pc.cast(text, pa.float64())
+    elif not (
+        pa.types.is_integer(typ)
+        or pa.types.is_floating(typ)
+        or pa.types.is_decimal(typ)
+        or pa.types.is_null(typ)
+    ):
+        raise ClassifyInputError(f"column '{name}' has type {typ}, expected a number")
+    values = pc.cast(col, pa.float64())
+    row = _first_bad(pc.or_(pc.less(values, 0), pc.is_inf(values)))
+    if row is not None:
+        raise ClassifyInputError(
+            f"column '{name}', row {row + 1}: {col[row].as_py()!r} is not a non-negative count"
+        )
+    out = pc.fill_null(values, np.nan).to_numpy()
+    return np.asarray(out, dtype=np.float64)
+
+
+def _boolean(name: str, col: pa.ChunkedArray) -> np.ndarray:
+    """A flag column as float64 1.0/0.0 (NaN = missing); raises on anything else."""
+    col = _plain(col)
+    typ = col.type
+    if _is_text(typ):
+        text = _clean_text(col)
+        row = _first_bad(pc.invert(_in(text, _TRUE_WORDS + _FALSE_WORDS)))
+        if row is not None:
+            raise _bad_value(name, col, row, "a boolean (true/false, 1/0, yes/no)")
+        col = _in(text, _TRUE_WORDS)
+    elif pa.types.is_integer(typ) or pa.types.is_floating(typ):
+        values = pc.cast(col, pa.float64())
+        row = _first_bad(pc.invert(_in(values, (0.0, 1.0))))
+        if row is not None:
+            raise _bad_value(name, col, row, "a boolean (true/false, 1/0, yes/no)")
+        col = values
+    elif not (pa.types.is_boolean(typ) or pa.types.is_null(typ)):
+        raise ClassifyInputError(f"column '{name}' has type {typ}, expected a boolean")
+    out = pc.fill_null(pc.cast(col, pa.float64()), np.nan).to_numpy()
+    return np.asarray(out, dtype=np.float64)
+
+
+def _as_arrow(data: pa.Table | pd.DataFrame, name: str) -> pa.ChunkedArray:
+    if isinstance(data, pa.Table):
+        return data.column(name)
+    try:
+        return pa.chunked_array([pa.Array.from_pandas(data[name])])
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise ClassifyInputError(f"column '{name}': mixed or unsupported values ({exc})") from None
+
+
+def _read_signals(data: pa.Table | pd.DataFrame) -> dict[str, np.ndarray]:
+    """The known columns present in ``data``, decoded to float64 arrays."""
+    names = set(data.column_names if isinstance(data, pa.Table) else data.columns)
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        raise ClassifyInputError(f"missing required column(s): {', '.join(missing)}")
+    out: dict[str, np.ndarray] = {}
+    for name in NUMERIC_COLUMNS:
+        if name in names:
+            out[name] = _numeric(name, _as_arrow(data, name))
+    for name in BOOLEAN_COLUMNS:
+        if name in names:
+            out[name] = _boolean(name, _as_arrow(data, name))
+    return out
+
+
+# --- the model ---------------------------------------------------------------------------------
+
+
+def _evidence(s: dict[str, np.ndarray], w: EvidenceWeights, n: int) -> np.ndarray:
+    """Summed log-odds evidence per row. NaN compares false everywhere, so missing adds 0."""
+    ev = np.zeros(n, dtype=np.float64)
+
+    def add(conditions: list[np.ndarray], weights: list[float]) -> None:
+        ev[:] += np.select(conditions, weights, 0.0)
+
+    if (pic := s.get("has_profile_pic")) is not None:
+        add([pic == 0, pic == 1], [w.no_profile_pic, w.has_profile_pic])
+    if (private := s.get("is_private")) is not None:
+        add([private == 1], [w.private])
+    if (media := s.get("media_count")) is not None:
+        add(
+            [media == 0, media <= w.few_posts_max, media >= w.many_posts_min],
+            [w.no_posts, w.few_posts, w.many_posts],
+        )
+    if (bio := s.get("biography_length")) is not None:
+        add([bio == 0, bio > 0], [w.no_bio, w.has_bio])
+
+    followers, following = s["follower_count"], s["following_count"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = following / np.maximum(followers, 1.0)
+        ramp = np.log(ratio / w.follow_ratio_start) / np.log(
+            w.follow_ratio_full / w.follow_ratio_start
+        )
+    ramp = np.where(following >= w.follow_ratio_min_following, np.clip(ramp, 0.0, 1.0), 0.0)
+    ramp = np.nan_to_num(ramp, nan=0.0)  # a missing count gives NaN: no evidence
+    ev += ramp * (w.follow_ratio + w.mass_following * (following >= w.mass_following_min))
+    add(
+        [
+            (followers < w.few_followers_below) & (following >= w.many_following_min),
+            (followers >= w.balanced_graph_min_followers) & (following <= followers),
+        ],
+        [w.few_followers_many_following, w.balanced_graph],
+    )
+
+    digits = s.get("username_digit_count")
+    if digits is not None:
+        length = s.get("username_length")
+        if length is None:
+            share = np.where(digits == 0, 0.0, np.nan)  # no digits: share 0 whatever the length
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = np.where(length > 0, np.minimum(digits / length, 1.0), np.nan)
+            share = np.where(digits == 0, 0.0, share)
+        add(
+            [share >= w.digit_share_high_min, share >= w.digit_share_some_min, share == 0],
+            [w.digit_share_high, w.digit_share_some, w.no_digits],
+        )
+
+    if (age := s.get("account_age_days")) is not None:
+        add(
+            [
+                age < w.age_very_young_days,
+                age < w.age_young_days,
+                age >= w.age_established_days,
+            ],
+            [w.age_very_young, w.age_young, w.age_established],
+        )
+    return ev
+
+
+def _classify_arrays(
+    s: dict[str, np.ndarray], w: EvidenceWeights, threshold: float, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(category codes as int8 indexes into CATEGORIES, p_suspicious)."""
+    log_odds = np.clip(w.prior_log_odds + _evidence(s, w, n), -50.0, 50.0)
+    p = 1.0 / (1.0 + np.exp(-log_odds))
+    followers, following = s["follower_count"], s["following_count"]
+    codes = np.select(
+        [
+            p >= threshold,
+            following > MASS_FOLLOWER_MIN_FOLLOWING,
+            (followers > INFLUENCER_MIN_FOLLOWERS) & (following < INFLUENCER_MAX_FOLLOWING),
+        ],
+        [_SUSPICIOUS, _MASS, _INFLUENCER],
+        _REAL,
+    ).astype(np.int8)
+    return codes, p
+
+
+def classify_profiles(
+    table: T,
+    weights: EvidenceWeights | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> T:
+    """Label follower profiles as real, mass_follower, influencer or suspicious.
+
+    Args:
+        table: profile rows (pyarrow Table or pandas DataFrame) with at least the columns
+            ``follower_count`` and ``following_count``; the other known columns are optional and
+            any value may be null. Text columns are parsed (numbers; booleans as
+            true/false/1/0/yes/no).
+        weights: evidence model; defaults to :data:`DEFAULT_WEIGHTS`.
+        threshold: ``p_suspicious`` from which a profile is ``suspicious``.
+
+    Returns:
+        The input (same type, rows and columns, not modified in place) plus ``category``
+        (string) and ``p_suspicious`` (float64 in 0..1). Existing columns of those names are
+        replaced.
+
+    Raises:
+        ClassifyInputError: a required column is missing or a value cannot be parsed.
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be within 0..1, got {threshold}")
+    if not isinstance(table, pa.Table | pd.DataFrame):
+        raise TypeError(f"expected a pyarrow Table or pandas DataFrame, got {type(table)!r}")
+    w = DEFAULT_WEIGHTS if weights is None else weights
+    signals = _read_signals(table)
+    return _attach(table, *_classify_arrays(signals, w, threshold, len(table)))
+
+
+def _attach(table: T, codes: np.ndarray, p: np.ndarray) -> T:
+    """``table`` plus ``category`` and ``p_suspicious`` (replacing columns of those names)."""
+    if isinstance(table, pd.DataFrame):
+        labels = np.array(CATEGORIES, dtype=object)[codes]
+        return table.assign(category=labels, p_suspicious=p)
+    out = table.drop_columns([c for c in ("category", "p_suspicious") if c in table.column_names])
+    category = pc.take(pa.array(CATEGORIES, pa.string()), pa.array(codes))
+    return out.append_column("category", category).append_column("p_suspicious", pa.array(p))
+
+
+# --- files -------------------------------------------------------------------------------------
+
+
+def _suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise ClassifyInputError(
+            f"{path}: unsupported file type '{path.suffix}' (use {', '.join(_SUFFIXES)})"
+        )
+    return suffix
+
+
+def _read(path: Path) -> pa.Table:
+    if not path.is_file():
+        raise ClassifyInputError(f"{path}: no such file")
+    try:
+        if _suffix(path) == ".csv":
+            # Known columns come in as text and are parsed here, so a bad value is reported
+            # with its column and row instead of a pyarrow conversion error.
+            text_columns = dict.fromkeys(NUMERIC_COLUMNS + BOOLEAN_COLUMNS, pa.string())
+            return pacsv.read_csv(
+                path,
+                convert_options=pacsv.ConvertOptions(
+                    column_types=text_columns, strings_can_be_null=True
+                ),
+            )
+        return pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ClassifyInputError(f"{path}: cannot read: {first_line}") from None
+
+
+def _typed(table: pa.Table, signals: dict[str, np.ndarray]) -> pa.Table:
+    """Replace the known columns with their parsed values (int64 counts, bool flags)."""
+    for name, values in signals.items():
+        mask = np.isnan(values)
+        if name in BOOLEAN_COLUMNS:
+            arr = pa.array(values == 1.0, pa.bool_(), mask=mask)
+        elif np.all(mask | (np.mod(values, 1.0) == 0.0)) and not np.any(values[~mask] >= 2**63):
+            arr = pa.array(np.where(mask, 0, values).astype(np.int64), pa.int64(), mask=mask)
+        else:
+            arr = pa.array(values, pa.float64(), mask=mask)
+        table = table.set_column(table.schema.get_field_index(name), name, arr)
+    return table
+
+
+def _write_atomic(table: pa.Table, path: Path, writer: Callable[[pa.Table, str], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        writer(table, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def classify_file(in_path: Path, out_path: Path) -> int:
+    """Classify the profile rows of a CSV or Parquet file into another CSV or Parquet file.
+
+    The format of each side follows its suffix (``.csv``, ``.parquet`` or ``.pq``). The output
+    holds every input column (known columns typed: counts as int64, flags as bool) plus
+    ``category`` and ``p_suspicious``; it is written to a temporary file and then renamed, so
+    a failed run never leaves a half-written output.
+
+    Returns:
+        The number of rows written.
+
+    Raises:
+        ClassifyInputError: one line naming the file and the missing required column(s), or the
+            column and first row (1-based, header excluded) whose value cannot be parsed.
+    """
+    in_path, out_path = Path(in_path), Path(out_path)
+    out_suffix = _suffix(out_path)
+    table = _read(in_path)
+    try:
+        signals = _read_signals(table)
+    except ClassifyInputError as exc:
+        raise ClassifyInputError(f"{in_path}: {exc}") from None
+    out = _attach(
+        _typed(table, signals),
+        *_classify_arrays(signals, DEFAULT_WEIGHTS, DEFAULT_THRESHOLD, table.num_rows),
+    )
+    if out_suffix == ".csv":
+        _write_atomic(out, out_path, lambda t, f: pacsv.write_csv(t, f))
+    else:
+        _write_atomic(out, out_path, lambda t, f: pq.write_table(t, f))
+    return out.num_rows
+
+
+# --- benchmark ---------------------------------------------------------------------------------
+
+
+def _synthetic_profiles(n: int, seed: int) -> pa.Table:
+    """n plausible profile rows (heavy-tailed counts, a few nulls) for benchmarking only."""
+    rng = np.random.default_rng(seed)
+    length = rng.integers(4, 31, n)
+
+    def counts(scale: float) -> pa.Array:
+        values = np.floor(rng.lognormal(np.log(scale), 1.5, n)).astype(np.int64)
+        return pa.array(values, mask=rng.random(n) < 0.02)
+
+    return pa.table(
+        {
+            "follower_count": counts(300),
+            "following_count": counts(400),
+            "media_count": counts(40),
+            "has_profile_pic": pa.array(rng.random(n) < 0.85, mask=rng.random(n) < 0.02),
+            "is_private": pa.array(rng.random(n) < 0.3),
+            "biography_length": pa.array(rng.integers(0, 151, n) * (rng.random(n) < 0.6)),
+            "username_length": pa.array(length),
+            "username_digit_count": pa.array(rng.integers(0, length + 1)),
+            "account_age_days": pa.array(rng.integers(0, 5000, n)),
+        }
+    )
+
+
+def bench_classify(n: int = 1_000_000, seed: int = 0) -> float:
+    """Seconds taken by :func:`classify_profiles` on n generated rows (generation excluded)."""
+    table = _synthetic_profiles(n, seed)
+    start = time.perf_counter()
+    classify_profiles(table)
+    return time.perf_counter() - start

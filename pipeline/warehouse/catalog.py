@@ -1,0 +1,82 @@
+"""DuckDB catalog: one view per warehouse table, and SQL over them."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipeline.schemas import MARTS, SOURCE_TABLES
+from pipeline.warehouse.storage import Warehouse
+
+_DUCK_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
+    pa.bool_(): "BOOLEAN",
+}
+
+
+def _duck_type(t: pa.DataType) -> str:
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMPTZ"
+    if pa.types.is_date(t):
+        return "DATE"
+    return _DUCK_TYPES[t]
+
+
+def table_layout(wh: Warehouse) -> dict[str, tuple[str, pa.Schema]]:
+    """Every published table: name -> (file glob, schema)."""
+    out: dict[str, tuple[str, pa.Schema]] = {}
+    for t in SOURCE_TABLES.values():
+        out[t.staging] = (wh.table_glob("staging", t.staging), t.schema)
+    for m in MARTS.values():
+        out[m.name] = (wh.table_glob("marts", m.name), m.schema)
+    return out
+
+
+def view_sql(name: str, glob: str, schema: pa.Schema) -> str:
+    """A view over a table's Parquet files; an empty typed view while it has none."""
+    if any(Path(glob).parent.parent.glob("dt=*/*.parquet")):
+        return (
+            f'create or replace view "{name}" as select * from read_parquet(\'{glob}\', '
+            "hive_partitioning = true, hive_types = {'dt': DATE}, union_by_name = true)"
+        )
+    cols = ", ".join(f'cast(null as {_duck_type(f.type)}) as "{f.name}"' for f in schema)
+    return f'create or replace view "{name}" as select {cols}, cast(null as DATE) as dt where false'
+
+
+def register_views(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> None:
+    """Create (or refresh) every table view in ``con``."""
+    for name, (glob, schema) in table_layout(wh).items():
+        con.execute(view_sql(name, glob, schema))
+
+
+def refresh_catalog(wh: Warehouse) -> Path:
+    """Rebuild ``warehouse.duckdb`` and swap it in atomically (readers keep the old file)."""
+    target = wh.duckdb_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        register_views(con, wh)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    os.replace(tmp, target)
+    return target
+
+
+def query(wh: Warehouse, sql: str) -> pa.Table:
+    """Run SQL over the warehouse views (read-only; no need for the catalog file)."""
+    con = duckdb.connect()
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        register_views(con, wh)
+        return con.execute(sql).fetch_arrow_table()
+    finally:
+        con.close()
