@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,9 @@ def prepare_airflow_home(home: Path) -> dict[str, str]:
     if not marker.exists():
         proc = subprocess.run(
             [sys.executable, "-m", "airflow", "db", "migrate"],
-            env={**os.environ, **env}, capture_output=True, text=True,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
         )
         if proc.returncode != 0:
             raise RuntimeError(f"airflow db migrate failed in {home}:\n{proc.stderr[-2000:]}")
@@ -55,7 +57,14 @@ def load_dag(dag_id: str) -> Any:
 
 
 def run_dag_for_day(dag: Any, day: date) -> str:
-    """Run the DAG for the interval starting at ``day`` 00:00 UTC; returns the run state."""
-    logical = datetime.combine(day, time(0), tzinfo=timezone.utc)
-    run = dag.test(logical_date=logical)
-    return str(getattr(run, "state", run))
+    """Run the DAG for UTC calendar day ``day``; returns the run's state.
+
+    The run is triggered at ``day + 1`` 00:00 UTC, as the scheduler does: the timetable gives it
+    the data interval [day, day + 1), whose start is the day the tasks process.
+    """
+    run_after = datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+    run = dag.test(logical_date=run_after)
+    start = run.data_interval_start
+    if start is None or start.astimezone(UTC).date() != day:
+        raise RuntimeError(f"{dag.dag_id}: run at {run_after} covered {start}, not {day}")
+    return str(run.state)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
+import warnings
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -36,8 +36,17 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from pipeline.stage import StageError
     from pipeline.warehouse.storage import DayLocked
 
-    return (ConfigError, RunFailed, ExtractError, StageError, DayLocked, ClassifyInputError,
-            duckdb.Error, FileNotFoundError, ValueError)
+    return (
+        ConfigError,
+        RunFailed,
+        ExtractError,
+        StageError,
+        DayLocked,
+        ClassifyInputError,
+        duckdb.Error,
+        FileNotFoundError,
+        ValueError,
+    )
 
 
 def _guard(fn: Callable[[], T]) -> T:
@@ -173,7 +182,7 @@ def demo(
 
 def main() -> None:
     """Console entry point."""
-    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     app(prog_name="clout")
 
 

@@ -26,12 +26,16 @@ def summary(wh: Warehouse, days: list[date]) -> list[str]:
     for name in table_names():
         n = query(wh, f"select count(*) as n from {name} where dt between '{first}' and '{last}'")
         lines.append(f"  {name:<22} {n.column('n')[0].as_py():>10,}")
-    q = query(
-        wh,
-        "select count(*) as n from read_parquet("
-        f"'{wh.table_glob('quarantine', '*')}', hive_partitioning = true) "
-        f"where dt between '{first}' and '{last}'",
-    ) if any(wh.root.glob("quarantine/*/dt=*/*.parquet")) else None
+    q = (
+        query(
+            wh,
+            "select count(*) as n from read_parquet("
+            f"'{wh.table_glob('quarantine', '*')}', hive_partitioning = true) "
+            f"where dt between '{first}' and '{last}'",
+        )
+        if any(wh.root.glob("quarantine/*/dt=*/*.parquet"))
+        else None
+    )
     lines.append(f"  {'quarantined rows':<22} {(q.column('n')[0].as_py() if q else 0):>10,}")
     top = query(
         wh,
@@ -48,9 +52,7 @@ def summary(wh: Warehouse, days: list[date]) -> list[str]:
     return lines
 
 
-def run_demo(
-    days: list[date], accounts: int = 300, seed: int = 7, echo: Echo = print
-) -> Warehouse:
+def run_demo(days: list[date], accounts: int = 300, seed: int = 7, echo: Echo = print) -> Warehouse:
     """Serve the simulator, run ``influencer_daily`` through ``dag.test()`` for each day."""
     from pipeline.airflow_local import load_dag, prepare_airflow_home, run_dag_for_day
     from pipeline.simulator.server import SimulatorThread
@@ -69,8 +71,10 @@ def run_demo(
         for i, day in enumerate(days, 1):
             started = time.monotonic()
             state = run_dag_for_day(dag, day)
-            echo(f"[{i}/{len(days)}] influencer_daily {day}: {state} "
-                 f"({time.monotonic() - started:.1f} s)")
+            echo(
+                f"[{i}/{len(days)}] influencer_daily {day}: {state} "
+                f"({time.monotonic() - started:.1f} s)"
+            )
             if "success" not in state:
                 raise RunFailed(f"influencer_daily {day} ended {state}; see the task log above")
     echo("")

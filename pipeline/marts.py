@@ -32,7 +32,7 @@ def build_mart(wh: Warehouse, name: str, dt: date, run_id: str) -> int:
         register_views(con, wh)
         con.execute(f"set variable dt = date '{dt.isoformat()}'")
         cols = ", ".join(f'"{f.name}"' for f in mart.schema)
-        table = con.execute(f"select {cols} from ({mart_sql(name)})").fetch_arrow_table()
+        table = con.sql(f"select {cols} from ({mart_sql(name)})").to_arrow_table()
     finally:
         con.close()
     wh.write_table(Partition.of("marts", name, dt), table.cast(mart.schema), run_id)

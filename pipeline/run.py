@@ -56,7 +56,12 @@ def extract(dt: date, platform: str, run_id: str) -> list[dict[str, Any]]:
     """Land every entity of one platform for the day."""
     s = get_settings()
     landed = extract_platform(
-        api_config(s), warehouse(s), dt, platform, run_id, s.require_pii_key(),
+        api_config(s),
+        warehouse(s),
+        dt,
+        platform,
+        run_id,
+        s.require_pii_key(),
         concurrency=s.concurrency,
     )
     return [asdict(x) for x in landed]
@@ -87,5 +92,10 @@ def run_day(dt: date, run_id: str | None = None) -> dict[str, Any]:
         staged = [stage(dt, t, run_id) for t in SOURCE_TABLES]
         built = marts(dt, run_id)
         catalog = publish(dt, run_id)
-    return {"run_id": run_id, "landed": landed, "staged": staged, "marts": built,
-            "catalog": catalog}
+    return {
+        "run_id": run_id,
+        "landed": landed,
+        "staged": staged,
+        "marts": built,
+        "catalog": catalog,
+    }

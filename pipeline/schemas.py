@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
-
 from pipeline import names
+
+SCHEMA_VERSION = 1
 
 PLATFORMS: tuple[str, ...] = names.PLATFORMS
 MEDIA_TYPES: tuple[str, ...] = ("image", "carousel", "video", "reel", "short", "story")

@@ -123,21 +123,21 @@ def stage_rows(
     )
     cols = ", ".join(f'"{f.name}"' for f in table.schema)
     key = ", ".join(f'"{k}"' for k in table.key)
-    staged = con.execute(
+    staged = con.sql(
         f"""
         select {cols} from checked where _reasons = ''
         qualify row_number() over (
             partition by {key} order by _extracted_at desc, _page desc, _pos desc) = 1
         order by {key}
         """
-    ).fetch_arrow_table()
+    ).to_arrow_table()
     raw_cols = ", ".join(f'"r_{f.name}" as "{f.name}"' for f in table.schema)
-    quarantined = con.execute(
+    quarantined = con.sql(
         f"""
         select {raw_cols}, _reasons, _run_id, _source, _file, _page, _pos
         from checked where _reasons <> '' order by _file, _page, _pos
         """
-    ).fetch_arrow_table()
+    ).to_arrow_table()
     row = con.execute("select count(*) from checked where _reasons = ''").fetchone()
     assert row is not None
     duplicates = int(row[0]) - staged.num_rows
@@ -162,9 +162,7 @@ def stage_table(wh: Warehouse, name: str, dt: date, run_id: str) -> StageResult:
             f"{name} {dt}: no raw data landed under {wh.path(Partition.of('raw', name, dt))}; "
             "run the extraction for that day first"
         )
-    landed = sum(
-        int(m["rows"]) for m in wh.manifests("raw", name, dt)
-    )
+    landed = sum(int(m["rows"]) for m in wh.manifests("raw", name, dt))
     con = connect()
     try:
         _load_raw(con, table, files)
@@ -186,6 +184,11 @@ def stage_table(wh: Warehouse, name: str, dt: date, run_id: str) -> StageResult:
     wh.write_table(Partition.of("staging", table.staging, dt), staged, run_id, extra=counts)
     log.info(
         "staged %s %s: %d raw -> %d staged, %d quarantined, %d duplicates",
-        name, dt, raw_rows, staged.num_rows, quarantined.num_rows, duplicates,
+        name,
+        dt,
+        raw_rows,
+        staged.num_rows,
+        quarantined.num_rows,
+        duplicates,
     )
     return result

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -121,7 +120,7 @@ class PlatformClient:
             wait=self._wait,
             sleep=self._sleep,
             reraise=True,
-            before_sleep=lambda s: log.warning(
+            before_sleep=lambda s: log.info(
                 "retrying %s %s: %s", endpoint, params, s.outcome.exception() if s.outcome else ""
             ),
         )
@@ -204,6 +203,15 @@ def _fmt(params: dict[str, Any]) -> str:
     return " ".join(f"{k}={v}" for k, v in params.items() if k != "cursor")
 
 
+def wrap_page(body: bytes, run_id: str, extracted_at: str, source: str, page_no: int) -> bytes:
+    """One raw NDJSON line: the page body, unchanged, inside its lineage envelope."""
+    head = json.dumps(
+        {"_run_id": run_id, "_extracted_at": extracted_at, "_source": source, "_page": page_no},
+        separators=(",", ":"),
+    ).encode()
+    return head[:-1] + b',"page":' + body + b"}\n"
+
+
 def _land_stream(
     client: PlatformClient,
     wh: Warehouse,
@@ -232,16 +240,7 @@ def _land_stream(
                             if name in r:
                                 r[name] = h
                     body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
-                head = json.dumps(
-                    {
-                        "_run_id": run_id,
-                        "_extracted_at": extracted_at,
-                        "_source": source,
-                        "_page": pages,
-                    },
-                    separators=(",", ":"),
-                ).encode()
-                line = head[:-1] + b',"page":' + body + b"}\n"
+                line = wrap_page(body, run_id, extracted_at, source, pages)
                 fh.write(line)
                 digest.update(line)
                 rows += len(doc["data"])
@@ -274,9 +273,7 @@ def extract_platform(
     names = tables or list(SOURCE_TABLES)
     with PlatformClient(cfg) as client, ThreadPoolExecutor(max_workers=concurrency) as pool:
         futures = [
-            pool.submit(
-                _land_stream, client, wh, SOURCE_TABLES[n], dt, platform, run_id, pii_key
-            )
+            pool.submit(_land_stream, client, wh, SOURCE_TABLES[n], dt, platform, run_id, pii_key)
             for n in names
         ]
         return [f.result() for f in futures]

@@ -42,7 +42,7 @@ def view_sql(name: str, glob: str, schema: pa.Schema) -> str:
     """A view over a table's Parquet files; an empty typed view while it has none."""
     if any(Path(glob).parent.parent.glob("dt=*/*.parquet")):
         return (
-            f'create or replace view "{name}" as select * from read_parquet(\'{glob}\', '
+            f"create or replace view \"{name}\" as select * from read_parquet('{glob}', "
             "hive_partitioning = true, hive_types = {'dt': DATE}, union_by_name = true)"
         )
     cols = ", ".join(f'cast(null as {_duck_type(f.type)}) as "{f.name}"' for f in schema)
@@ -77,6 +77,6 @@ def query(wh: Warehouse, sql: str) -> pa.Table:
     try:
         con.execute("set TimeZone = 'UTC'")
         register_views(con, wh)
-        return con.execute(sql).fetch_arrow_table()
+        return con.sql(sql).to_arrow_table()
     finally:
         con.close()

@@ -61,7 +61,10 @@ def test_no_io_or_heavy_imports_at_parse_time(path: Path, tmp_path: Path) -> Non
         """
     )
     proc = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**__import__("os").environ, "CLOUT_API_URL": "http://127.0.0.1:9"},
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]

@@ -489,4 +489,3 @@ def test_missing_is_neither_penalty_nor_pass(row: dict[str, Any], column: str) -
 
 
 # --- speed --------------------------------------------------------------------------------------
-
