@@ -1,0 +1,36 @@
+"""The embedded default platform: a deterministic synthetic world and its local HTTP API.
+
+``World`` (``pipeline.simulator.world``) generates the data; ``pipeline.simulator.server``
+serves it over HTTP (``create_app``, ``run_server``, ``SimulatorThread``). Fraud ground truth
+is only available through ``World.labels`` / ``write_labels``, never through the API.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .world import World, write_labels
+
+if TYPE_CHECKING:
+    from .server import Faults, SimulatorThread, create_app, run_server, set_faults
+
+__all__ = [
+    "Faults",
+    "SimulatorThread",
+    "World",
+    "create_app",
+    "run_server",
+    "set_faults",
+    "write_labels",
+]
+
+_SERVER_NAMES = {"Faults", "SimulatorThread", "create_app", "run_server", "set_faults"}
+
+
+def __getattr__(name: str) -> Any:
+    # the server (starlette, uvicorn) is imported only when asked for
+    if name in _SERVER_NAMES:
+        from . import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
