@@ -87,7 +87,7 @@ def io_floor(raw_files: list[Path], out_dir: Path) -> int:
     """pyarrow: read the landed raw pages and write the same rows as Parquet; rows written."""
     rows = 0
     for i, f in enumerate(raw_files):
-        t = pj.read_json(f)
+        t = pj.read_json(f, read_options=pj.ReadOptions(block_size=1 << 26))
         data = pc.list_flatten(t.column("page").combine_chunks().field("data"))
         flat = pa.Table.from_struct_array(data) if len(data) else pa.table({})
         pq.write_table(flat, out_dir / f"floor-{i}.parquet", compression="zstd")

@@ -106,6 +106,7 @@ def run(
             f"quarantined {quarantined}; marts {result['marts']}"
         )
         typer.echo(f"warehouse catalog: {result['catalog']}")
+        typer.echo(f"data docs: {result['data_docs']}")
 
     _guard(body)
 

@@ -16,16 +16,31 @@ from pipeline.warehouse.storage import Warehouse
 Echo = Callable[[str], object]
 
 
+def _count(wh: Warehouse, name: str, first: str, last: str) -> int:
+    """Rows of a table (or, for a ``quarantine_`` prefix, of all quarantine tables) in a range."""
+    from pipeline.schemas import SOURCE_TABLES
+
+    names = [name + t for t in SOURCE_TABLES] if name == "quarantine_" else [name]
+    sql = " + ".join(
+        f"(select count(*) from {n} where dt between '{first}' and '{last}')" for n in names
+    )
+    return int(query(wh, f"select {sql} as n").column("n")[0].as_py())
+
+
 def summary(wh: Warehouse, days: list[date]) -> list[str]:
     """Lines describing what the warehouse holds for ``days``."""
     first, last = days[0].isoformat(), days[-1].isoformat()
-    lines = [f"warehouse: {wh.root}  (DuckDB catalog: {wh.duckdb_path()})", ""]
+    lines = [
+        f"warehouse:  {wh.root}",
+        f'catalog:    {wh.duckdb_path()}  (clout query "select ...", or duckdb)',
+        f"data docs:  {wh.docs_dir() / 'index.html'}",
+        "",
+    ]
     lines.append(f"rows per table, {first} .. {last}:")
     from pipeline.schemas import table_names
 
     for name in table_names():
-        n = query(wh, f"select count(*) as n from {name} where dt between '{first}' and '{last}'")
-        lines.append(f"  {name:<22} {n.column('n')[0].as_py():>10,}")
+        lines.append(f"  {name:<22} {_count(wh, name, first, last):>10,}")
     q = (
         query(
             wh,

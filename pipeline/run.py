@@ -7,6 +7,7 @@ Steps take the day and a run id, read settings themselves and return small JSON-
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import asdict
 from datetime import UTC, date, datetime
@@ -16,7 +17,7 @@ from pipeline.config import Settings, get_settings
 from pipeline.marts import build_mart
 from pipeline.schemas import MARTS, PLATFORMS, SOURCE_TABLES
 from pipeline.sources.platform_api import ApiConfig, extract_platform
-from pipeline.stage import stage_table
+from pipeline.stage import stage_table, validate_staged
 from pipeline.warehouse.catalog import refresh_catalog
 from pipeline.warehouse.storage import Warehouse
 
@@ -68,8 +69,16 @@ def extract(dt: date, platform: str, run_id: str) -> list[dict[str, Any]]:
 
 
 def stage(dt: date, table: str, run_id: str) -> dict[str, Any]:
-    """Validate and stage one table for the day."""
-    return asdict(stage_table(warehouse(), table, dt, run_id))
+    """Validate and stage one table for the day, then run its GX suite on the staged data."""
+    wh = warehouse()
+    started = time.perf_counter()
+    result = asdict(stage_table(wh, table, dt, run_id))
+    result["stage_s"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
+    records = validate_staged(wh, table, dt, run_id)
+    result["gx_s"] = round(time.perf_counter() - started, 3)
+    result["gx_failed"] = sum(not r.success for r in records)
+    return result
 
 
 def marts(dt: date, run_id: str) -> dict[str, int]:
@@ -78,9 +87,10 @@ def marts(dt: date, run_id: str) -> dict[str, int]:
     return {name: build_mart(wh, name, dt, run_id) for name in MARTS}
 
 
-def publish(dt: date, run_id: str) -> str:
-    """Refresh the DuckDB catalog; returns its path."""
-    return str(refresh_catalog(warehouse()))
+def publish(dt: date, run_id: str) -> dict[str, str]:
+    """Refresh the DuckDB catalog; returns where the catalog and the Data Docs are."""
+    wh = warehouse()
+    return {"catalog": str(refresh_catalog(wh)), "data_docs": str(wh.docs_dir() / "index.html")}
 
 
 def run_day(dt: date, run_id: str | None = None) -> dict[str, Any]:

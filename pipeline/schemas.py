@@ -192,6 +192,24 @@ if tuple(SOURCE_TABLES) != names.SOURCE_TABLES or tuple(MARTS) != names.MARTS:
     raise ImportError("pipeline.names disagrees with pipeline.schemas: update both together")
 
 
+#: Lineage and reasons kept with every quarantined row (its fields stay raw text).
+QUARANTINE_EXTRA = pa.schema(
+    [
+        ("_reasons", pa.string()),
+        ("_run_id", pa.string()),
+        ("_source", pa.string()),
+        ("_file", pa.string()),
+        ("_page", pa.int64()),
+        ("_pos", pa.int64()),
+    ]
+)
+
+
+def quarantine_schema(table: SourceTable) -> pa.Schema:
+    """Schema of ``quarantine/<table>``: the raw text of every field, the reasons, lineage."""
+    return pa.schema([pa.field(f.name, pa.string()) for f in table.schema] + list(QUARANTINE_EXTRA))
+
+
 def table_names() -> list[str]:
     """Every published table name (staging and marts), as analysts see them in DuckDB."""
     return [t.staging for t in SOURCE_TABLES.values()] + list(MARTS)

@@ -10,14 +10,24 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from pipeline.schemas import LINEAGE_FIELDS, SOURCE_TABLES, SourceTable
+from pipeline.schemas import LINEAGE_FIELDS, SOURCE_TABLES, SourceTable, quarantine_schema
 from pipeline.validate.rules import Rule, cast_sql, schema_rules
+from pipeline.validate.suites import (
+    ValidationRecord,
+    contract_failures,
+    quarantine_records,
+    records_to_table,
+    set_parameters,
+    suite_rules,
+    validate_with_gx,
+)
 from pipeline.warehouse.storage import Partition, Warehouse
 
 log = logging.getLogger(__name__)
@@ -46,18 +56,6 @@ class StageResult:
         return self.raw_rows == self.staged_rows + self.quarantined_rows + self.duplicate_rows
 
 
-QUARANTINE_SCHEMA_EXTRA = pa.schema(
-    [
-        ("_reasons", pa.string()),
-        ("_run_id", pa.string()),
-        ("_source", pa.string()),
-        ("_file", pa.string()),
-        ("_page", pa.int64()),
-        ("_pos", pa.int64()),
-    ]
-)
-
-
 def connect() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB session in UTC."""
     con = duckdb.connect()
@@ -79,7 +77,7 @@ def _load_raw(con: duckdb.DuckDBPyConnection, table: SourceTable, files: list[Pa
     fields = ", ".join(f'r."{f.name}" as "r_{f.name}"' for f in table.schema)
     con.execute(
         f"""
-        create or replace temp table raw_rows as
+        create or replace temp view raw_rows as
         with pages as (
             select _run_id, _source, _extracted_at, _page, filename as _file,
                    generate_subscripts(page.data, 1) as _pos, unnest(page.data) as r
@@ -95,8 +93,7 @@ def _load_raw(con: duckdb.DuckDBPyConnection, table: SourceTable, files: list[Pa
 def _check_contract(con: duckdb.DuckDBPyConnection, table: SourceTable, dt: str) -> int:
     """Fail when a required column is absent (null in every row) of a non-empty day."""
     counts = ", ".join(f'count("r_{n}")' for n in table.required)
-    row = con.execute(f"select count(*), {counts} from raw_rows").fetchone()
-    assert row is not None
+    row = con.execute(f"select count(*), {counts} from checked").fetchall()[0]
     total = int(row[0])
     if total:
         missing = [n for n, c in zip(table.required, row[1:], strict=True) if c == 0]
@@ -111,40 +108,51 @@ def _check_contract(con: duckdb.DuckDBPyConnection, table: SourceTable, dt: str)
 def stage_rows(
     con: duckdb.DuckDBPyConnection, table: SourceTable, rules: list[Rule]
 ) -> tuple[pa.Table, pa.Table, int]:
-    """From ``raw_rows``: (staged, quarantined, dropped duplicates)."""
+    """From ``raw_rows``: (staged, quarantined, dropped duplicates).
+
+    Leaves the temp table ``checked`` (raw text, cast columns, ``_bad``) for further counts.
+    Reasons are spelled out only for the rows that fail; duplicates are looked for first, and
+    only a day that has some pays for the window that keeps the latest row per key. Staged
+    rows are sorted by key, so the same raw data always gives the same files.
+    """
     casts = ", ".join(f'{cast_sql(f.name, f.type)} as "{f.name}"' for f in table.schema)
-    reasons = ", ".join(f"case when {r.fails} then '{r.name}' end" for r in rules) or "null"
+    any_fails = " or ".join(f"({r.fails})" for r in rules) or "false"
     con.execute(
         f"""
         create or replace temp table checked as
-        with typed as (select *, {casts} from raw_rows)
-        select *, concat_ws(';', {reasons}) as _reasons from typed
+        select *, coalesce({any_fails}, false) as _bad
+        from (select *, {casts} from raw_rows)
         """
     )
     cols = ", ".join(f'"{f.name}"' for f in table.schema)
     key = ", ".join(f'"{k}"' for k in table.key)
+    counts = con.execute(
+        f"select count(*), count(distinct hash({key})) from checked where not _bad"
+    ).fetchall()[0]
+    good, distinct = int(counts[0]), int(counts[1])
+    latest = (
+        ""
+        if good == distinct  # no duplicate keys: no need for the window
+        else f"""qualify row_number() over (
+            partition by {key} order by _extracted_at desc, _page desc, _pos desc) = 1"""
+    )
     staged = con.sql(
-        f"""
-        select {cols} from checked where _reasons = ''
-        qualify row_number() over (
-            partition by {key} order by _extracted_at desc, _page desc, _pos desc) = 1
-        order by {key}
-        """
+        f"select {cols} from checked where not _bad {latest} order by {key}"
     ).to_arrow_table()
     raw_cols = ", ".join(f'"r_{f.name}" as "{f.name}"' for f in table.schema)
+    reasons = ", ".join(f"case when {r.fails} then '{r.name}' end" for r in rules) or "null"
     quarantined = con.sql(
         f"""
-        select {raw_cols}, _reasons, _run_id, _source, _file, _page, _pos
-        from checked where _reasons <> '' order by _file, _page, _pos
+        select {raw_cols}, concat_ws(';', {reasons}) as _reasons,
+               _run_id, _source, _file, _page, _pos
+        from checked where _bad order by _file, _page, _pos
         """
     ).to_arrow_table()
-    row = con.execute("select count(*) from checked where _reasons = ''").fetchone()
-    assert row is not None
-    duplicates = int(row[0]) - staged.num_rows
-    quarantine_schema = pa.schema(
-        [pa.field(f.name, pa.string()) for f in table.schema] + list(QUARANTINE_SCHEMA_EXTRA)
+    return (
+        staged.cast(table.schema),
+        quarantined.cast(quarantine_schema(table)),
+        good - staged.num_rows,
     )
-    return staged.cast(table.schema), quarantined.cast(quarantine_schema), duplicates
 
 
 def raw_files(wh: Warehouse, table: SourceTable, dt: date) -> list[Path]:
@@ -153,8 +161,18 @@ def raw_files(wh: Warehouse, table: SourceTable, dt: date) -> list[Path]:
     return sorted(base.glob("platform=*/part-*.jsonl"))
 
 
+def run_reference_time(dt: date) -> datetime:
+    """The "now" a day's data is checked against: the end of its data interval (D+1 00:00 UTC),
+    when the nightly run starts. Fixed per day, so reruns and backfills judge alike."""
+    return datetime.combine(dt + timedelta(days=1), time(0), tzinfo=UTC)
+
+
 def stage_table(wh: Warehouse, name: str, dt: date, run_id: str) -> StageResult:
-    """Cast, validate, deduplicate and publish one table-day; returns reconciled counts."""
+    """Cast, validate, deduplicate and publish one table-day; returns reconciled counts.
+
+    Also writes the per-rule quarantine counts to ``validation_results`` (source
+    ``quarantine``); :func:`validate_staged` adds the GX results of the staged partition.
+    """
     table = SOURCE_TABLES[name]
     files = raw_files(wh, table, dt)
     if not files:
@@ -163,11 +181,17 @@ def stage_table(wh: Warehouse, name: str, dt: date, run_id: str) -> StageResult:
             "run the extraction for that day first"
         )
     landed = sum(int(m["rows"]) for m in wh.manifests("raw", name, dt))
+    rules = schema_rules(table) + suite_rules(name)
     con = connect()
     try:
+        set_parameters(con, run_reference_time(dt))
         _load_raw(con, table, files)
+        staged, quarantined, duplicates = stage_rows(con, table, rules)
         raw_rows = _check_contract(con, table, dt.isoformat())
-        staged, quarantined, duplicates = stage_rows(con, table, schema_rules(table))
+        con.register("quarantined_rows", quarantined)
+        records = quarantine_records(
+            con, "quarantined_rows", name, dt, run_id, rules, element_count=raw_rows
+        )
     finally:
         con.close()
     result = StageResult(
@@ -182,13 +206,39 @@ def stage_table(wh: Warehouse, name: str, dt: date, run_id: str) -> StageResult:
     counts = asdict(result)
     wh.write_table(Partition.of("quarantine", name, dt), quarantined, run_id, extra=counts)
     wh.write_table(Partition.of("staging", table.staging, dt), staged, run_id, extra=counts)
+    write_validation_results(wh, name, dt, run_id, records, source="quarantine")
     log.info(
         "staged %s %s: %d raw -> %d staged, %d quarantined, %d duplicates",
-        name,
-        dt,
-        raw_rows,
-        staged.num_rows,
-        quarantined.num_rows,
-        duplicates,
-    )
+        name, dt, raw_rows, staged.num_rows, quarantined.num_rows, duplicates,
+    )  # fmt: skip
     return result
+
+
+def write_validation_results(
+    wh: Warehouse, name: str, dt: date, run_id: str, records: list[ValidationRecord], source: str
+) -> None:
+    """One ``validation_results`` partition per day, table and source (hive keys not stored)."""
+    part = Partition.of("meta", "validation_results", dt, table=name, source=source)
+    data = records_to_table(records).drop_columns(["dt", "table", "source"])
+    wh.write_table(part, data, run_id)
+
+
+def validate_staged(wh: Warehouse, name: str, dt: date, run_id: str) -> list[ValidationRecord]:
+    """Run the table's Great Expectations suite on its staged partition, record the results,
+    render Data Docs under ``<warehouse>/docs``; a failed contract expectation fails here."""
+    table = SOURCE_TABLES[name]
+    staged = pq.read_table(wh.path(Partition.of("staging", table.staging, dt)))
+    records = validate_with_gx(
+        name, staged, dt, run_id, docs_dir=wh.docs_dir(), run_ts=run_reference_time(dt)
+    )
+    write_validation_results(wh, name, dt, run_id, records, source="gx")
+    broken = contract_failures(records)
+    if broken:
+        first = broken[0]
+        raise ContractBreak(
+            f"{name} {dt}: contract expectation {first.expectation} failed "
+            f"({first.unexpected_count} unexpected of {first.element_count} rows)"
+            + (f" and {len(broken) - 1} more" if len(broken) > 1 else "")
+            + f"; see {wh.docs_dir() / 'index.html'}"
+        )
+    return records

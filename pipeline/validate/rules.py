@@ -14,9 +14,8 @@ import pyarrow as pa
 
 from pipeline.schemas import SourceTable
 
-_INT_RE = r"-?[0-9]+"
-# ISO 8601 with an explicit zone: a timestamp without one is ambiguous and rejected
-_TS_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})"
+# an explicit zone at the end: a timestamp without one is ambiguous and rejected
+_TZ_SUFFIX_RE = r"[+-][0-9]{2}:?[0-9]{2}$"
 
 
 @dataclass(frozen=True)
@@ -31,13 +30,15 @@ def cast_sql(name: str, typ: pa.DataType) -> str:
     """DuckDB expression casting raw text column ``r_<name>`` to ``typ`` (NULL if it cannot)."""
     col = f'"r_{name}"'
     if pa.types.is_integer(typ):
-        return f"case when regexp_full_match(trim({col}), '{_INT_RE}') then try_cast(trim({col}) as bigint) end"
+        # DuckDB's cast is lenient ('1.5' -> 2, '1e3', '0x10', '1_000'): keep only exact integers
+        return f"case when try_cast({col} as bigint)::varchar = {col} then try_cast({col} as bigint) end"
     if pa.types.is_floating(typ):
         return f"case when isfinite(try_cast({col} as double)) then try_cast({col} as double) end"
     if pa.types.is_boolean(typ):
         return f"case lower(trim({col})) when 'true' then true when 'false' then false end"
     if pa.types.is_timestamp(typ):
-        return f"case when regexp_full_match(trim({col}), '{_TS_RE}') then try_cast(trim({col}) as timestamptz) end"
+        has_zone = f"(suffix({col}, 'Z') or regexp_matches({col}, '{_TZ_SUFFIX_RE}'))"
+        return f"case when {has_zone} then try_cast({col} as timestamptz) end"
     if pa.types.is_string(typ):
         return col
     raise TypeError(f"no cast for {name}: {typ}")
@@ -50,6 +51,6 @@ def schema_rules(table: SourceTable) -> list[Rule]:
         if not pa.types.is_string(f.type):
             rules.append(Rule(f"type:{f.name}", f'"r_{f.name}" is not null and "{f.name}" is null'))
         if not f.nullable:
-            blank = f' or trim("r_{f.name}") = \'\'' if pa.types.is_string(f.type) else ""
+            blank = f" or trim(\"r_{f.name}\") = ''" if pa.types.is_string(f.type) else ""
             rules.append(Rule(f"required:{f.name}", f'"r_{f.name}" is null{blank}'))
     return rules

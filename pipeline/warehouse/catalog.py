@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline.schemas import MARTS, SOURCE_TABLES
+from pipeline.schemas import MARTS, SOURCE_TABLES, quarantine_schema
 from pipeline.warehouse.storage import Warehouse
 
 _DUCK_TYPES = {
@@ -29,24 +29,40 @@ def _duck_type(t: pa.DataType) -> str:
 
 
 def table_layout(wh: Warehouse) -> dict[str, tuple[str, pa.Schema]]:
-    """Every published table: name -> (file glob, schema)."""
+    """Every published table: name -> (file glob, schema of the files' columns)."""
+    from pipeline.validate.suites import VALIDATION_RESULTS_SCHEMA
+
     out: dict[str, tuple[str, pa.Schema]] = {}
     for t in SOURCE_TABLES.values():
         out[t.staging] = (wh.table_glob("staging", t.staging), t.schema)
     for m in MARTS.values():
         out[m.name] = (wh.table_glob("marts", m.name), m.schema)
+    for t in SOURCE_TABLES.values():
+        out[f"quarantine_{t.name}"] = (wh.table_glob("quarantine", t.name), quarantine_schema(t))
+    results = VALIDATION_RESULTS_SCHEMA
+    out["validation_results"] = (
+        wh.table_glob("meta", "validation_results", depth=3),
+        results.remove(results.get_field_index("dt")),
+    )
     return out
 
 
 def view_sql(name: str, glob: str, schema: pa.Schema) -> str:
-    """A view over a table's Parquet files; an empty typed view while it has none."""
-    if any(Path(glob).parent.parent.glob("dt=*/*.parquet")):
+    """A view over a table's Parquet files (hive keys become columns; ``dt`` a DATE); an
+    empty view of the same columns while it has none."""
+    if glob_any(glob):
         return (
             f"create or replace view \"{name}\" as select * from read_parquet('{glob}', "
             "hive_partitioning = true, hive_types = {'dt': DATE}, union_by_name = true)"
         )
     cols = ", ".join(f'cast(null as {_duck_type(f.type)}) as "{f.name}"' for f in schema)
     return f'create or replace view "{name}" as select {cols}, cast(null as DATE) as dt where false'
+
+
+def glob_any(pattern: str) -> bool:
+    """Whether an absolute glob matches any file."""
+    path = Path(pattern)
+    return any(Path(path.anchor).glob(str(path.relative_to(path.anchor))))
 
 
 def register_views(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> None:

@@ -77,7 +77,7 @@ class Partition:
     keys: tuple[tuple[str, str], ...]
 
     @classmethod
-    def of(cls, layer: str, table: str, dt: date | str, **extra: str) -> Partition:
+    def of(cls, layer: str, table: str, dt: date | str, /, **extra: str) -> Partition:
         if layer not in LAYERS:
             raise ValueError(f"unknown warehouse layer {layer!r}; expected one of {LAYERS}")
         day = dt.isoformat() if isinstance(dt, date) else date.fromisoformat(dt).isoformat()
@@ -116,6 +116,10 @@ class Warehouse:
 
     def duckdb_path(self) -> Path:
         return self.root / "warehouse.duckdb"
+
+    def docs_dir(self) -> Path:
+        """Great Expectations Data Docs site (``index.html``)."""
+        return self.root / "docs"
 
     # ---------------------------------------------------------------- writes
     @contextlib.contextmanager
