@@ -15,7 +15,13 @@ import pytest
 
 from pipeline.schemas import PLATFORMS, SOURCE_TABLES
 from pipeline.simulator.server import Faults, SimulatorThread
-from pipeline.sources.platform_api import ApiConfig, ExtractError, PlatformClient, extract_platform
+from pipeline.sources.platform_api import (
+    ApiConfig,
+    ContractError,
+    ExtractError,
+    PlatformClient,
+    extract_platform,
+)
 from pipeline.stage import stage_table
 from pipeline.warehouse.storage import Partition, Warehouse
 
@@ -122,3 +128,57 @@ def test_bad_configuration_is_one_clear_line(
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+class _FixedBody:
+    """A real HTTP server on localhost that answers every GET with one fixed body."""
+
+    def __init__(self, body: bytes) -> None:
+        import http.server
+        import threading
+
+        payload = body
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "message"),
+    [
+        (
+            b'{"data": [{"platform": "tiktok"',
+            ExtractError,
+            "gave up after 2 retries: page is not valid JSON",
+        ),
+        (b'{"items": [], "next_cursor": null}', ContractError, "does not match the API envelope"),
+        (b'[{"platform": "tiktok"}]', ContractError, "does not match the API envelope"),
+    ],
+    ids=["malformed-json", "no-data", "bare-list"],
+)
+def test_broken_pages_end_with_a_clear_error(
+    tmp_path: Path, body: bytes, error: type[Exception], message: str
+) -> None:
+    server = _FixedBody(body)
+    try:
+        cfg = ApiConfig(server.url, "t", max_retries=2, backoff_max_s=0.01)
+        with pytest.raises(error, match=message):
+            extract_platform(cfg, Warehouse(tmp_path), DAY, "tiktok", "r", b"k", ["posts"])
+    finally:
+        server.close()
+    assert not list(tmp_path.glob("raw/posts/dt=*/*/*.jsonl")), "nothing half-landed"
