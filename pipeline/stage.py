@@ -110,26 +110,30 @@ def stage_rows(
 ) -> tuple[pa.Table, pa.Table, int]:
     """From ``raw_rows``: (staged, quarantined, dropped duplicates).
 
-    Leaves the temp table ``checked`` (raw text, cast columns, ``_bad``) for further counts.
-    Reasons are spelled out only for the rows that fail; duplicates are looked for first, and
+    Leaves the temp table ``checked`` (cast columns, the raw text of the required columns,
+    ``_bad``) for further counts. Only the clean path is materialised: where some rows fail,
+    they are read again with their raw text and reasons. Duplicates are looked for first, and
     only a day that has some pays for the window that keeps the latest row per key. Staged
     rows are sorted by key, so the same raw data always gives the same files.
     """
     casts = ", ".join(f'{cast_sql(f.name, f.type)} as "{f.name}"' for f in table.schema)
     any_fails = " or ".join(f"({r.fails})" for r in rules) or "false"
+    typed = f"select *, {casts} from raw_rows"
+    checked = f"select *, coalesce({any_fails}, false) as _bad from ({typed})"
+    cols = ", ".join(f'"{f.name}"' for f in table.schema)
+    required_raw = "".join(f', "r_{n}"' for n in table.required)
     con.execute(
         f"""
         create or replace temp table checked as
-        select *, coalesce({any_fails}, false) as _bad
-        from (select *, {casts} from raw_rows)
+        select _extracted_at, _page, _pos, _bad{required_raw}, {cols} from ({checked})
         """
     )
-    cols = ", ".join(f'"{f.name}"' for f in table.schema)
     key = ", ".join(f'"{k}"' for k in table.key)
     counts = con.execute(
-        f"select count(*), count(distinct hash({key})) from checked where not _bad"
+        f"""select count(*) filter (where not _bad), count(distinct hash({key})) filter (where
+            not _bad), count(*) filter (where _bad) from checked"""
     ).fetchall()[0]
-    good, distinct = int(counts[0]), int(counts[1])
+    good, distinct, bad = (int(c) for c in counts)
     latest = (
         ""
         if good == distinct  # no duplicate keys: no need for the window
@@ -139,15 +143,19 @@ def stage_rows(
     staged = con.sql(
         f"select {cols} from checked where not _bad {latest} order by {key}"
     ).to_arrow_table()
-    raw_cols = ", ".join(f'"r_{f.name}" as "{f.name}"' for f in table.schema)
-    reasons = ", ".join(f"case when {r.fails} then '{r.name}' end" for r in rules) or "null"
-    quarantined = con.sql(
-        f"""
-        select {raw_cols}, concat_ws(';', {reasons}) as _reasons,
-               _run_id, _source, _file, _page, _pos
-        from checked where _bad order by _file, _page, _pos
-        """
-    ).to_arrow_table()
+    if bad:
+        raw_cols = ", ".join(f'"r_{f.name}" as "{f.name}"' for f in table.schema)
+        # reasons over all rows, then the filter: group rules (window sums) see every row
+        reasons = ", ".join(f"case when {r.fails} then '{r.name}' end" for r in rules)
+        quarantined = con.sql(
+            f"""
+            select {raw_cols}, _reasons, _run_id, _source, _file, _page, _pos
+            from (select *, concat_ws(';', {reasons}) as _reasons from ({typed}))
+            where _reasons <> '' order by _file, _page, _pos
+            """
+        ).to_arrow_table()
+    else:
+        quarantined = quarantine_schema(table).empty_table()
     return (
         staged.cast(table.schema),
         quarantined.cast(quarantine_schema(table)),

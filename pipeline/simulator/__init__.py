@@ -2,13 +2,16 @@
 
 ``World`` (``pipeline.simulator.world``) generates the data; ``pipeline.simulator.server``
 serves it over HTTP (``create_app``, ``run_server``, ``SimulatorThread``). Fraud ground truth
-is only available through ``World.labels`` / ``write_labels``, never through the API.
+is only available through ``World.labels`` / ``write_labels``, never through the API; the
+ground truth of the malformed rows the ``malformed_rate`` fault mixes in is
+``malformed_truth`` (``pipeline.simulator.malformed``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .malformed import malformed_rows, malformed_truth
 from .world import World, write_labels
 
 if TYPE_CHECKING:
@@ -19,6 +22,8 @@ __all__ = [
     "SimulatorThread",
     "World",
     "create_app",
+    "malformed_rows",
+    "malformed_truth",
     "run_server",
     "set_faults",
     "write_labels",

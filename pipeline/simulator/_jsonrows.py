@@ -2,7 +2,9 @@
 
 The server serialises a whole (entity, day, platform) frame once with Arrow compute kernels
 (no Python loop over rows) into buffers of ``{...},{...},`` plus row offsets, so that any page
-``[a, b)`` is a slice of a buffer (or a join of two slices).
+``[a, b)`` is a slice of a buffer (or a join of two slices). A frame may also be an Arrow table,
+and columns named in ``raw_columns`` hold ready-made JSON text that is copied as is (how the
+malformed-row fault serves values its schema type cannot hold, such as ``"12k"`` for a count).
 """
 
 from __future__ import annotations
@@ -99,19 +101,35 @@ def _json_values(col: pa.Array) -> pa.Array:
     )
 
 
-def encode_rows(df: pd.DataFrame) -> EncodedRows:
-    """Serialise every row of ``df`` as a compact JSON object (keys in column order)."""
-    n = len(df)
+def json_values(arr: pa.Array) -> pa.Array:
+    """The JSON text of each value of ``arr`` exactly as :func:`encode_rows` writes it."""
+    return pc.fill_null(_json_values(arr), _lit("null"))
+
+
+def encode_rows(
+    df: pd.DataFrame | pa.Table, raw_columns: frozenset[str] = frozenset()
+) -> EncodedRows:
+    """Serialise every row of ``df`` as a compact JSON object (keys in column order).
+
+    Columns in ``raw_columns`` are strings of JSON text (no nulls), written unquoted.
+    """
+    n = len(df) if isinstance(df, pd.DataFrame) else df.num_rows
     if n == 0:
         return EncodedRows(memoryview(b""), np.zeros(1, dtype=np.int64))
-    table = pa.Table.from_pandas(df, preserve_index=False).combine_chunks()
+    if isinstance(df, pa.Table):
+        table = df.combine_chunks()
+    else:
+        table = pa.Table.from_pandas(df, preserve_index=False).combine_chunks()
     parts: list[Any] = []
     literal = ""
     for i, name in enumerate(table.column_names):
         literal += ("{" if i == 0 else ",") + json.dumps(str(name)) + ":"
         col = table.column(name)
         arr = col.chunk(0) if col.num_chunks else pa.array([], col.type)
-        if arr.null_count == 0 and (
+        if raw_columns and name in raw_columns:
+            parts += [_lit(literal), arr.cast(_STR)]
+            literal = ""
+        elif arr.null_count == 0 and (
             pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
         ):
             # no nulls: the quotes go into the neighbouring literals (one join pass fewer)
@@ -137,14 +155,20 @@ class ChunkedRows:
     while the rest is still being serialised (the client's parsing overlaps our encoding).
     """
 
-    def __init__(self, df: pd.DataFrame, chunk_rows: int = 65_536) -> None:
-        self.n_rows = len(df)
+    def __init__(
+        self,
+        df: pd.DataFrame | pa.Table,
+        chunk_rows: int = 65_536,
+        raw_columns: frozenset[str] = frozenset(),
+    ) -> None:
+        self.n_rows = len(df) if isinstance(df, pd.DataFrame) else df.num_rows
+        self.raw_columns = raw_columns
         self.chunk_rows = max(1, chunk_rows)
         n_chunks = -(-self.n_rows // self.chunk_rows)
         self._chunks: list[EncodedRows | None] = [None] * n_chunks
         self._error: BaseException | None = None
         self._cond = threading.Condition()
-        self._df: pd.DataFrame | None = df
+        self._df: pd.DataFrame | pa.Table | None = df
         if n_chunks:
             threading.Thread(target=self._run, name="clout-json-encoder", daemon=True).start()
 
@@ -152,8 +176,12 @@ class ChunkedRows:
         df = self._df
         assert df is not None
         try:
+            ch = self.chunk_rows
             for i in range(len(self._chunks)):
-                enc = encode_rows(df.iloc[i * self.chunk_rows : (i + 1) * self.chunk_rows])
+                if isinstance(df, pa.Table):
+                    enc = encode_rows(df.slice(i * ch, ch), self.raw_columns)
+                else:
+                    enc = encode_rows(df.iloc[i * ch : (i + 1) * ch], self.raw_columns)
                 with self._cond:
                     self._chunks[i] = enc
                     self._cond.notify_all()
@@ -179,7 +207,11 @@ class ChunkedRows:
         """Memory held by the encoded chunks so far (plus the frame while encoding)."""
         done = sum(c.nbytes for c in self._chunks if c is not None)
         df = self._df
-        return done + (int(df.memory_usage(deep=False).sum()) if df is not None else 0)
+        if df is None:
+            return done
+        if isinstance(df, pa.Table):
+            return done + int(df.nbytes)
+        return done + int(df.memory_usage(deep=False).sum())
 
     def page(self, start: int, stop: int) -> bytes:
         """Rows [start, stop) as ``{...},{...}``; blocks until those rows are encoded."""

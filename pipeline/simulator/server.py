@@ -11,7 +11,9 @@ Contract (DESIGN section 11, "Platform API")::
 ``GET /health`` answers without auth. ``GET``/``POST /_faults`` read / replace the injected
 faults (no auth: a test hook, never part of a real platform). Each (entity, day, platform)
 frame is generated once, serialised to JSON rows with vectorised Arrow kernels and kept in a
-small byte-bounded LRU, so a page is one slice of a buffer.
+small byte-bounded LRU, so a page is one slice of a buffer. With ``Faults.malformed_rate`` the
+frame also carries corrupted copies of some rows (``pipeline.simulator.malformed``), cached
+apart from the clean frame.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from pipeline.schemas import PLATFORMS
 
 from ._arrays import mix64
 from ._jsonrows import ChunkedRows
+from .malformed import DEFECTS, inject
 from .world import World, _as_ordinal, resolve_entity
 
 __all__ = [
@@ -64,10 +67,15 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 @dataclass
 class Faults:
-    """Injected faults. Faults never change the data: a retried request gets the same page.
+    """Injected faults. A retried request always gets the same page.
 
     Fault decisions depend only on the request's sequence number (counted from the last
-    change of faults) and ``seed``, so a fault pattern is reproducible.
+    change of faults) and ``seed``, so a fault pattern is reproducible. Only
+    ``malformed_rate`` changes the data: it adds corrupted copies of a fraction of the rows
+    (never ``audience``), chosen by a hash of (world, ``seed``, entity, day, row) and not per
+    request, so the bad rows are reproducible and every page stays byte-identical across
+    retries (``pipeline.simulator.malformed``: ``malformed_rows``, ``malformed_truth``).
+    Change it only between runs: a cursor's offset counts the copies.
     """
 
     burst_429_every: int = 0  #: every Nth request starts a burst of 429s (0: off)
@@ -76,14 +84,15 @@ class Faults:
     rate_500: float = 0.0  #: fraction of requests answered with 500
     slow_ms: int = 0  #: delay before answering
     truncated_rate: float = 0.0  #: fraction of 200 answers whose body is cut in the middle
-    seed: int = 0  #: seed of the fault pattern
+    seed: int = 0  #: seed of the fault pattern (and of the choice of malformed rows)
+    malformed_rate: float = 0.0  #: fraction of rows followed by a corrupted copy (0: off)
 
     def __post_init__(self) -> None:
         for name in ("burst_429_every", "burst_429_len", "retry_after_s", "slow_ms", "seed"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
-        for name in ("rate_500", "truncated_rate"):
+        for name in ("rate_500", "truncated_rate", "malformed_rate"):
             value = getattr(self, name)
             if (
                 isinstance(value, bool)
@@ -124,11 +133,11 @@ class _RowCache:
     def __init__(self, max_bytes: int, max_entries: int = 64) -> None:
         self.max_bytes = max_bytes
         self.max_entries = max_entries
-        self._d: OrderedDict[tuple[str, str, str], ChunkedRows] = OrderedDict()
+        self._d: OrderedDict[tuple[str, ...], ChunkedRows] = OrderedDict()
         self._lock = threading.Lock()
-        self._key_locks: dict[tuple[str, str, str], threading.Lock] = {}
+        self._key_locks: dict[tuple[str, ...], threading.Lock] = {}
 
-    def get(self, key: tuple[str, str, str], make: Any) -> ChunkedRows:
+    def get(self, key: tuple[str, ...], make: Any) -> ChunkedRows:
         with self._lock:
             hit = self._d.get(key)
             if hit is not None:
@@ -207,8 +216,22 @@ class _State:
         return offset
 
     def rows(self, entity: str, day: dt.date, platform: str | None) -> ChunkedRows:
+        f = self.faults
+        if f.malformed_rate > 0 and DEFECTS[entity]:
+            return self._malformed_rows(entity, day, platform, f.malformed_rate, f.seed)
         key = (entity, day.isoformat(), platform or "")
         return self.cache.get(key, lambda: ChunkedRows(self.world.frame(entity, day, platform)))
+
+    def _malformed_rows(
+        self, entity: str, day: dt.date, platform: str | None, rate: float, seed: int
+    ) -> ChunkedRows:
+        def make() -> ChunkedRows:
+            clean = self.world.frame(entity, day, platform)
+            inj = inject(clean, self.world, entity, day, rate, seed)
+            return ChunkedRows(inj.frame, raw_columns=inj.raw_columns)
+
+        key = (entity, day.isoformat(), platform or "", f"malformed:{rate!r}:{seed}")
+        return self.cache.get(key, make)
 
 
 async def _health(request: Request) -> Response:
