@@ -145,6 +145,29 @@ def simulate_serve(
     run_server(host=host, port=port, seed=seed, accounts=accounts, token=token)
 
 
+@simulate_app.command("labels")
+def simulate_labels(
+    start: Annotated[str, typer.Option("--start", help="first day, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option("--end", help="last day, YYYY-MM-DD")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="folder for the label files")],
+    seed: Annotated[int, typer.Option(help="world seed")] = 7,
+    accounts: Annotated[int, typer.Option(help="number of influencer accounts")] = 300,
+) -> None:
+    """Write the simulator's fraud ground truth (never served by the API) as Parquet files."""
+    first, last = _parse_day(start), _parse_day(end)
+
+    def body() -> None:
+        from pipeline.simulator.world import World, write_labels
+
+        if last < first:
+            raise ValueError(f"--end {last} is before --start {first}")
+        written = write_labels(World(seed=seed, n_accounts=accounts), out, first, last)
+        for name, path in written.items():
+            typer.echo(f"{name:<18} {path}")
+
+    _guard(body)
+
+
 # ---------------------------------------------------------------------- fraud
 @fraud_app.command("classify")
 def fraud_classify(

@@ -72,3 +72,15 @@ def test_fraud_classify_missing_column_is_one_line(tmp_path: Path) -> None:
 def test_bad_date_is_rejected(tmp_path: Path) -> None:
     proc = clout("run", "--date", "2026-13-01", cwd=tmp_path)
     assert proc.returncode != 0 and "not a date" in proc.stderr
+
+
+def test_simulate_labels_writes_ground_truth_apart(tmp_path: Path) -> None:
+    out = tmp_path / "labels"
+    proc = clout("simulate", "labels", "--start", "2026-03-01", "--end", "2026-03-03",
+                 "--accounts", "50", "-o", str(out), cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    import pyarrow.parquet as pq
+
+    spikes = pq.read_table(out / "follower_spikes.parquet")
+    assert {"platform", "account_id", "dt"} <= set(spikes.column_names)
+    assert (out / "fake_followers.parquet").exists()
