@@ -243,17 +243,6 @@ class Warehouse:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def clean_tmp(self) -> int:
-        """Remove work folders left by killed runs; returns how many."""
-        tmp = self.root / "_tmp"
-        if not tmp.exists():
-            return 0
-        gone = 0
-        for d in tmp.iterdir():
-            shutil.rmtree(d, ignore_errors=True)
-            gone += 1
-        return gone
-
 
 class DayLocked(RuntimeError):
     """Another run holds the day's lock."""
