@@ -114,7 +114,8 @@ def stage_rows(
     ``_bad``) for further counts. Only the clean path is materialised: where some rows fail,
     they are read again with their raw text and reasons. Duplicates are looked for first, and
     only a day that has some pays for the window that keeps the latest row per key. Staged
-    rows are sorted by key, so the same raw data always gives the same files.
+    rows keep the order they were served in (file, page, position), so the same raw data always
+    gives the same files.
     """
     casts = ", ".join(f'{cast_sql(f.name, f.type)} as "{f.name}"' for f in table.schema)
     any_fails = " or ".join(f"({r.fails})" for r in rules) or "false"
@@ -125,7 +126,7 @@ def stage_rows(
     con.execute(
         f"""
         create or replace temp table checked as
-        select _extracted_at, _page, _pos, _bad{required_raw}, {cols} from ({checked})
+        select _extracted_at, _file, _page, _pos, _bad{required_raw}, {cols} from ({checked})
         """
     )
     key = ", ".join(f'"{k}"' for k in table.key)
@@ -141,7 +142,7 @@ def stage_rows(
             partition by {key} order by _extracted_at desc, _page desc, _pos desc) = 1"""
     )
     staged = con.sql(
-        f"select {cols} from checked where not _bad {latest} order by {key}"
+        f"select {cols} from checked where not _bad {latest} order by _file, _page, _pos"
     ).to_arrow_table()
     if bad:
         raw_cols = ", ".join(f'"r_{f.name}" as "{f.name}"' for f in table.schema)
