@@ -14,7 +14,15 @@ from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, task
 
 from pipeline.names import MARTS, PLATFORMS, SOURCE_TABLES, asset_uri, staging_name
 
+
+def _on_failure(context: dict) -> None:  # type: ignore[type-arg]
+    from pipeline.run import task_failed
+
+    task_failed(context)
+
+
 default_args = {
+    "on_failure_callback": _on_failure,
     "owner": "clout",
     "retries": 2,
     # CLOUT_RETRY_DELAY_S shortens the wait in tests and demos (default 2 minutes)

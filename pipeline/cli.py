@@ -111,6 +111,52 @@ def run(
     _guard(body)
 
 
+# ---------------------------------------------------------------------- backfill
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option("--start", help="first UTC day, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option("--end", help="last UTC day, YYYY-MM-DD")],
+    workers: Annotated[int, typer.Option(help="days extracted and staged at once", min=1)] = 2,
+    force: Annotated[bool, typer.Option("--force", help="rerun days already complete")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run many days without a scheduler: parallel days, completed days skipped."""
+    _setup_logging(verbose)
+    first, last = _parse_day(start), _parse_day(end)
+
+    def body() -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+        from rich.table import Table
+
+        from pipeline.backfill import backfill as run_backfill
+        from pipeline.backfill import day_range
+
+        reload_settings()
+        total = len(day_range(first, last))
+        console = Console(stderr=True)
+        with Progress(
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=console,
+        ) as bar:  # fmt: skip
+            task = bar.add_task(f"backfill {first}..{last}", total=total)
+            report = run_backfill(
+                first, last, workers=workers, force=force,
+                on_progress=lambda d: bar.update(task, advance=1, description=f"{d.dt} {d.status}"),
+            )  # fmt: skip
+        table = Table("day", "status", "seconds", "staged rows", "error")
+        for d in report.days:
+            table.add_row(str(d.dt), d.status, f"{d.seconds:.1f}" if d.seconds else "",
+                          f"{d.rows:,}" if d.rows else "", d.error)  # fmt: skip
+        Console().print(table)
+        typer.echo(f"ran {report.count('ran')}, skipped {report.count('skipped')}, "
+                   f"failed {report.count('failed')}")  # fmt: skip
+        if not report.ok:
+            raise typer.Exit(1)
+
+    _guard(body)
+
+
 # ---------------------------------------------------------------------- query
 @app.command()
 def query(

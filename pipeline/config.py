@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     briefs: Path | None = Field(None, description="folder of brief YAML files")
     pii_key: str | None = Field(None, description="secret key for pseudonymising personal ids")
 
+    alert_webhook: str | None = Field(
+        None, description="URL that receives a JSON POST when a task fails"
+    )
+
     # extraction tuning
     page_size: int = Field(5000, ge=1, le=50_000, description="rows per API page")
     concurrency: int = Field(4, ge=1, le=64, description="parallel API streams")

@@ -30,6 +30,7 @@ def _duck_type(t: pa.DataType) -> str:
 
 def table_layout(wh: Warehouse) -> dict[str, tuple[str, pa.Schema]]:
     """Every published table: name -> (file glob, schema of the files' columns)."""
+    from pipeline.runlog import PIPELINE_RUNS_SCHEMA
     from pipeline.validate.suites import VALIDATION_RESULTS_SCHEMA
 
     out: dict[str, tuple[str, pa.Schema]] = {}
@@ -39,6 +40,7 @@ def table_layout(wh: Warehouse) -> dict[str, tuple[str, pa.Schema]]:
         out[m.name] = (wh.table_glob("marts", m.name), m.schema)
     for t in SOURCE_TABLES.values():
         out[f"quarantine_{t.name}"] = (wh.table_glob("quarantine", t.name), quarantine_schema(t))
+    out["pipeline_runs"] = (wh.table_glob("meta", "pipeline_runs"), PIPELINE_RUNS_SCHEMA)
     results = VALIDATION_RESULTS_SCHEMA
     out["validation_results"] = (
         wh.table_glob("meta", "validation_results", depth=3),

@@ -191,6 +191,17 @@ class Warehouse:
         self.write_manifest(part, manifest)
         return manifest
 
+    def write_file(self, part: Partition, name: str, table: pa.Table) -> Path:
+        """Add (or replace) one Parquet file inside a partition, atomically (log-style tables
+        such as ``pipeline_runs``, where a partition gathers files of many runs)."""
+        live = self.path(part)
+        live.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / "_tmp" / f"{uuid.uuid4().hex}.parquet"
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, tmp)
+        os.replace(tmp, live / name)
+        return live / name
+
     def write_manifest(self, part: Partition, manifest: Mapping[str, Any]) -> None:
         path = self.manifest_path(part)
         path.parent.mkdir(parents=True, exist_ok=True)
