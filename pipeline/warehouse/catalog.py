@@ -10,7 +10,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.schemas import MARTS, SOURCE_TABLES, quarantine_schema
-from pipeline.warehouse.storage import Warehouse
+from pipeline.warehouse.storage import Warehouse, failpoint
 
 _DUCK_TYPES = {
     pa.string(): "VARCHAR",
@@ -85,6 +85,7 @@ def refresh_catalog(wh: Warehouse) -> Path:
         con.execute("checkpoint")
     finally:
         con.close()
+    failpoint("catalog")
     os.replace(tmp, target)
     return target
 

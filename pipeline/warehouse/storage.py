@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -57,6 +58,21 @@ def _exchange(a: Path, b: Path) -> bool:
     if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
         return False
     raise OSError(err, f"renameat2 exchange {a} <-> {b}: {os.strerror(err)}")
+
+
+def failpoint(name: str) -> None:
+    """Crash-test hook: SIGKILL this process at the named point when ``CLOUT_FAILPOINT`` says
+    so (``name`` or ``name:N`` for the N-th time it is reached). Inert otherwise."""
+    point, _, nth = os.environ.get("CLOUT_FAILPOINT", "").partition(":")
+    if point != name:
+        return
+    target = int(nth or 1)
+    _FAILPOINT_HITS[name] = _FAILPOINT_HITS.get(name, 0) + 1
+    if _FAILPOINT_HITS[name] == target:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+_FAILPOINT_HITS: dict[str, int] = {}
 
 
 def sha256_file(path: Path) -> str:
@@ -137,6 +153,7 @@ class Warehouse:
         live = self.path(part)
         live.parent.mkdir(parents=True, exist_ok=True)
         _fsync_dir(new_dir)
+        failpoint("swap")
         if live.exists():
             if not _exchange(new_dir, live):
                 old = new_dir.with_name(new_dir.name + ".old")
@@ -188,6 +205,7 @@ class Warehouse:
             **(extra or {}),
         }
         self.swap_in(part, work)
+        failpoint("manifest")
         self.write_manifest(part, manifest)
         return manifest
 
