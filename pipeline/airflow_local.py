@@ -16,11 +16,10 @@ from typing import Any
 DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
 
 
-def prepare_airflow_home(home: Path) -> dict[str, str]:
-    """Point this process's Airflow at ``home`` (SQLite DB, our dags folder); migrate the DB."""
+def airflow_env(home: Path) -> dict[str, str]:
+    """Environment pointing Airflow at ``home`` (SQLite DB, our dags folder)."""
     home = home.resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    env = {
+    return {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -28,6 +27,13 @@ def prepare_airflow_home(home: Path) -> dict[str, str]:
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
     }
+
+
+def prepare_airflow_home(home: Path) -> dict[str, str]:
+    """Point this process's Airflow at ``home`` and migrate its DB (once)."""
+    home = home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    env = airflow_env(home)
     os.environ.update(env)
     marker = home / ".migrated"
     if not marker.exists():
@@ -59,12 +65,15 @@ def load_dag(dag_id: str) -> Any:
 def run_dag_for_day(dag: Any, day: date) -> str:
     """Run the DAG for UTC calendar day ``day``; returns the run's state.
 
-    The run is triggered at ``day + 1`` 00:00 UTC, as the scheduler does: the timetable gives it
-    the data interval [day, day + 1), whose start is the day the tasks process.
+    The run is triggered late on ``day + 1``, as the scheduler does after the interval closes:
+    the timetable gives it the latest complete data interval, whose start falls on ``day``
+    (``influencer_daily``: [day 00:00, day+1 00:00); ``campaign_roas``: [day 02:00, day+1 02:00)).
     """
-    run_after = datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+    from pipeline.run import RunFailed
+
+    run_after = datetime.combine(day + timedelta(days=1), time(23, 59, 59), tzinfo=UTC)
     run = dag.test(logical_date=run_after)
     start = run.data_interval_start
     if start is None or start.astimezone(UTC).date() != day:
-        raise RuntimeError(f"{dag.dag_id}: run at {run_after} covered {start}, not {day}")
+        raise RunFailed(f"{dag.dag_id}: a run at {run_after} covered {start}, not {day}")
     return str(run.state)

@@ -180,7 +180,12 @@ def main(argv: list[str] | None = None) -> int:
         floor_rows, t_floor = _timed("I/O floor (pyarrow)", lambda: io_floor(raw_files, floor_dir))
         assert floor_rows == raw_rows, (floor_rows, raw_rows)
 
+        from pipeline.brand.bench import bench_roas
         from pipeline.fraud.classify import bench_classify
+
+        roas = bench_roas(1_000_000, 500_000, root=work)
+        roas_s = float(roas["total_s"])
+        print(f"  {'ROAS: 1M orders + 500k delivery':<28} {roas_s:>8.2f} s  ({roas})")
 
         classify_s = bench_classify(1_000_000)
         print(f"  {'classify 1M profiles':<28} {classify_s:>8.2f} s")
@@ -193,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             f"bench: accounts={args.accounts} post_rows={post_rows} e2e_s={e2e:.2f} "
             f"floor_s={t_floor:.2f} ratio={ratio:.2f} peak_rss_mib={peak:.0f} "
             f"extract_rows_per_s={raw_rows / t_extract:.0f} classify_1m_s={classify_s:.2f} "
-            f"validate_rows_per_s={validate_rps:.0f} gx_s={t_gx:.2f}"
+            f"validate_rows_per_s={validate_rps:.0f} gx_s={t_gx:.2f} roas_s={roas_s:.2f}"
         )
     finally:
         proc.terminate()

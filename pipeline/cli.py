@@ -24,6 +24,15 @@ fraud_app = typer.Typer(no_args_is_help=True, help="Fake-traffic tools.")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(fraud_app, name="fraud")
 
+
+def _mount_brand() -> None:
+    from pipeline.cli_brand import ingest_app
+
+    app.add_typer(ingest_app, name="ingest")
+
+
+_mount_brand()
+
 T = TypeVar("T")
 
 
@@ -227,6 +236,52 @@ def fraud_classify(
 
         rows = classify_file(in_file, out)
         typer.echo(f"classified {rows} profiles -> {out}")
+
+    _guard(body)
+
+
+@fraud_app.command("evaluate")
+def fraud_evaluate(
+    start: Annotated[str, typer.Option("--start", help="first day evaluated, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option("--end", help="last day evaluated, YYYY-MM-DD")],
+    accounts: Annotated[int, typer.Option(help="simulated accounts", min=1)] = 300,
+    seed: Annotated[int, typer.Option(help="world seed", min=0)] = 7,
+    followers_sampled: Annotated[
+        int, typer.Option("--followers-sampled", help="follower samples per account a day", min=1)
+    ] = 100,
+    campaigns: Annotated[int, typer.Option(help="simulated campaign slots", min=0)] = 8,
+    warmup: Annotated[
+        int, typer.Option(help="days run before --start (growth baselines need history)", min=0)
+    ] = 14,
+    warehouse: Annotated[
+        Path | None,
+        typer.Option(
+            "--warehouse",
+            help="evaluate this warehouse (built from a simulator with the same --seed, "
+            "--accounts, --followers-sampled, --campaigns) instead of running the pipeline",
+        ),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Precision and recall of every fraud signal against the simulator's ground truth."""
+    _setup_logging(verbose)
+    first, last = _parse_day(start), _parse_day(end)
+
+    def body() -> None:
+        import pyarrow as pa
+
+        from pipeline.fraud.evaluate import SimSpec, evaluate
+
+        spec = SimSpec(
+            seed=seed, accounts=accounts, followers_sampled=followers_sampled, campaigns=campaigns
+        )
+        echo = typer.echo if verbose else None
+        signals, authenticity = evaluate(first, last, spec, warehouse, warmup=warmup, echo=echo)
+        typer.echo(f"fraud signals against the simulator's ground truth, {first} to {last}:")
+        _print_table(pa.Table.from_pandas(signals, preserve_index=False))
+        typer.echo("")
+        typer.echo("authenticity estimates within 5 points of the truth (100 - 100 * fake share):")
+        _print_table(pa.Table.from_pandas(authenticity, preserve_index=False))
 
     _guard(body)
 

@@ -41,17 +41,7 @@ def summary(wh: Warehouse, days: list[date]) -> list[str]:
 
     for name in table_names():
         lines.append(f"  {name:<22} {_count(wh, name, first, last):>10,}")
-    q = (
-        query(
-            wh,
-            "select count(*) as n from read_parquet("
-            f"'{wh.table_glob('quarantine', '*')}', hive_partitioning = true) "
-            f"where dt between '{first}' and '{last}'",
-        )
-        if any(wh.root.glob("quarantine/*/dt=*/*.parquet"))
-        else None
-    )
-    lines.append(f"  {'quarantined rows':<22} {(q.column('n')[0].as_py() if q else 0):>10,}")
+    lines.append(f"  {'quarantined rows':<22} {_count(wh, 'quarantine_', first, last):>10,}")
     top = query(
         wh,
         f"""
@@ -64,34 +54,45 @@ def summary(wh: Warehouse, days: list[date]) -> list[str]:
     ).to_pandas()
     lines += ["", f"top accounts by engagement rate on {last} (10k+ followers):"]
     lines += ["  " + row for row in top.to_string(index=False).splitlines()]
+    from pipeline.brand.marts import campaign_summary_lines
+
+    lines += ["", "campaigns:"] + ["  " + row for row in campaign_summary_lines(wh, len(days))]
     return lines
 
 
 def run_demo(days: list[date], accounts: int = 300, seed: int = 7, echo: Echo = print) -> Warehouse:
-    """Serve the simulator, run ``influencer_daily`` through ``dag.test()`` for each day."""
+    """Serve the simulator and a demo shop, run ``influencer_daily`` then ``campaign_roas``
+    through ``dag.test()`` for each day, print a summary."""
     from pipeline.airflow_local import load_dag, prepare_airflow_home, run_dag_for_day
     from pipeline.simulator.server import SimulatorThread
 
     settings = reload_settings()
     wh = Warehouse(settings.warehouse)
+    shop_dir = wh.root.parent / ".demo"
     home = Path(os.environ.get("AIRFLOW_HOME", ".airflow"))
     echo(f"preparing Airflow metadata DB in {home} ...")
     prepare_airflow_home(home)
     with SimulatorThread(seed=seed, accounts=accounts) as sim:
+        from pipeline.simulator.brand import write_demo_shop
+
+        # the brand side: campaigns file and shop orders DB (SQLite) of the same world
+        campaigns, orders_url = write_demo_shop(sim.world, shop_dir, days[0], days[-1])
+        os.environ.setdefault("CLOUT_CAMPAIGNS", str(campaigns))
+        os.environ.setdefault("CLOUT_ORDERS_URL", orders_url)
         os.environ["CLOUT_API_URL"] = sim.url
         os.environ["CLOUT_API_TOKEN"] = sim.token
         reload_settings()
         echo(f"simulated platform API at {sim.url} ({accounts} accounts, seed {seed})")
-        dag = load_dag("influencer_daily")
+        echo(f"demo shop: {orders_url}, campaigns {campaigns}")
+        dags = [load_dag("influencer_daily"), load_dag("campaign_roas")]
         for i, day in enumerate(days, 1):
-            started = time.monotonic()
-            state = run_dag_for_day(dag, day)
-            echo(
-                f"[{i}/{len(days)}] influencer_daily {day}: {state} "
-                f"({time.monotonic() - started:.1f} s)"
-            )
-            if "success" not in state:
-                raise RunFailed(f"influencer_daily {day} ended {state}; see the task log above")
+            for dag in dags:
+                started = time.monotonic()
+                state = run_dag_for_day(dag, day)
+                echo(f"[{i}/{len(days)}] {dag.dag_id} {day}: {state} "
+                     f"({time.monotonic() - started:.1f} s)")  # fmt: skip
+                if "success" not in state:
+                    raise RunFailed(f"{dag.dag_id} {day} ended {state}; see the task log above")
     echo("")
     for line in summary(wh, days):
         echo(line)

@@ -25,7 +25,15 @@ def mart_sql(name: str) -> str:
 
 
 def build_mart(wh: Warehouse, name: str, dt: date, run_id: str) -> int:
-    """Compute one mart for one day and publish it as that day's partition; returns rows."""
+    """Compute one mart for one day and publish it as that day's partition; returns rows.
+
+    Marts that need Python before their SQL (classifying follower samples, threshold
+    variables) have their own builder in ``pipeline.fraud.marts.BUILDERS``.
+    """
+    from pipeline.fraud.marts import BUILDERS
+
+    if name in BUILDERS:
+        return BUILDERS[name](wh, dt, run_id)
     mart = MARTS[name]
     con = connect()
     try:

@@ -5,7 +5,7 @@
 
 PLATFORMS: tuple[str, ...] = ("instagram", "tiktok", "youtube")
 SOURCE_TABLES: tuple[str, ...] = ("accounts", "posts", "audience", "follower_samples", "delivery")
-MARTS: tuple[str, ...] = ("influencer_daily",)
+MARTS: tuple[str, ...] = ("influencer_daily", "fraud_flags", "audience_quality")
 
 
 def staging_name(table: str) -> str:
@@ -16,3 +16,9 @@ def staging_name(table: str) -> str:
 def asset_uri(layer: str, table: str) -> str:
     """Airflow Asset URI of a warehouse table."""
     return f"clout://warehouse/{layer}/{table}"
+
+
+#: Brand-side (campaign ROAS) tables, kept apart from the platform API tables above:
+#: staging tables written by ``pipeline.brand`` and the campaign marts (``sql/<name>.sql``).
+BRAND_STAGING: tuple[str, ...] = ("stg_orders", "stg_campaigns", "stg_delivery_files")
+BRAND_MARTS: tuple[str, ...] = ("campaign_daily", "campaign_summary")

@@ -186,7 +186,47 @@ INFLUENCER_DAILY = Mart(
     ),
 )
 
-MARTS: dict[str, Mart] = {m.name: m for m in (INFLUENCER_DAILY,)}
+FRAUD_FLAGS = Mart(
+    name="fraud_flags",
+    key=("entity_type", "platform", "entity_id", "signal"),
+    grain="one row per entity (account, post or ad delivery), day and fake-traffic signal",
+    schema=_s(
+        ("entity_type", pa.string(), False),
+        ("entity_id", pa.string(), False),
+        ("platform", pa.string(), False),
+        ("account_id", pa.string(), True),
+        ("campaign_id", pa.string(), True),
+        ("signal", pa.string(), False),
+        ("severity", pa.string(), False),
+        ("observed", pa.float64(), True),
+        ("expected", pa.float64(), True),
+        ("threshold", pa.float64(), True),
+        ("explanation", pa.string(), False),
+    ),
+)
+
+AUDIENCE_QUALITY = Mart(
+    name="audience_quality",
+    key=("platform", "account_id"),
+    grain="one row per account per day",
+    schema=_s(
+        ("platform", pa.string(), False),
+        ("account_id", pa.string(), False),
+        ("followers_sampled", pa.int64(), True),
+        ("real_pct", pa.float64(), True),
+        ("authenticity_pct", pa.float64(), True),
+        ("suspicious_pct", pa.float64(), True),
+        ("mass_followers_pct", pa.float64(), True),
+        ("influencer_followers_pct", pa.float64(), True),
+        ("reachability_pct", pa.float64(), True),
+        ("engagement_score", pa.float64(), True),
+        ("growth_health", pa.float64(), True),
+        ("engagement_health", pa.float64(), True),
+        ("audience_quality_score", pa.float64(), True),
+    ),
+)
+
+MARTS: dict[str, Mart] = {m.name: m for m in (INFLUENCER_DAILY, FRAUD_FLAGS, AUDIENCE_QUALITY)}
 
 if tuple(SOURCE_TABLES) != names.SOURCE_TABLES or tuple(MARTS) != names.MARTS:
     raise ImportError("pipeline.names disagrees with pipeline.schemas: update both together")
@@ -213,3 +253,162 @@ def quarantine_schema(table: SourceTable) -> pa.Schema:
 def table_names() -> list[str]:
     """Every published table name (staging and marts), as analysts see them in DuckDB."""
     return [t.staging for t in SOURCE_TABLES.values()] + list(MARTS)
+
+
+# ------------------------------------------------------------------------------------------
+# brand side (campaign ROAS, ``pipeline.brand``): not platform API entities, so kept apart from
+# SOURCE_TABLES / MARTS (the influencer_daily DAG iterates those).
+
+
+@dataclass(frozen=True)
+class BrandTable:
+    """A brand-side table: where it lives, its columns (hive keys not stored), key and grain."""
+
+    name: str
+    layer: str  #: ``staging`` or ``marts``
+    schema: pa.Schema
+    key: tuple[str, ...]
+    grain: str
+    depth: int = 1  #: hive levels under the table folder (``dt`` [+ ``source``])
+
+
+DATE = pa.date32()
+
+STG_ORDERS = BrandTable(
+    name="stg_orders",
+    layer="staging",
+    key=("order_id",),
+    grain="one row per shop order (its latest version), partitioned by the UTC day it was created",
+    schema=_s(
+        ("order_id", pa.string(), False),
+        ("created_at", TS, False),
+        ("updated_at", TS, False),
+        ("status", pa.string(), True),
+        ("currency", pa.string(), False),
+        ("gross_amount", pa.float64(), True),
+        ("discount_amount", pa.float64(), True),
+        ("net_amount", pa.float64(), False),
+        ("refunded_amount", pa.float64(), True),
+        ("cogs_amount", pa.float64(), True),
+        ("promo_code", pa.string(), True),
+        ("utm_source", pa.string(), True),
+        ("utm_campaign", pa.string(), True),
+        ("utm_content", pa.string(), True),
+        ("customer_id", pa.string(), True),
+    ),
+)
+
+STG_CAMPAIGNS = BrandTable(
+    name="stg_campaigns",
+    layer="staging",
+    key=("campaign_id", "platform", "account_id"),
+    grain="one row per campaign and influencer (platform/account null for a campaign without "
+    "influencers): the campaigns file as of the run day",
+    schema=_s(
+        ("campaign_id", pa.string(), False),
+        ("brand", pa.string(), True),
+        ("name", pa.string(), True),
+        ("currency", pa.string(), False),
+        ("start_date", DATE, False),
+        ("end_date", DATE, False),
+        ("budget", pa.float64(), True),
+        ("platform", pa.string(), True),
+        ("account_id", pa.string(), True),
+        ("fee", pa.float64(), False),
+        ("seeding_cost", pa.float64(), False),
+        ("promo_code", pa.string(), True),
+        ("utm_content", pa.string(), True),
+        ("live_date", DATE, True),
+    ),
+)
+
+STG_DELIVERY_FILES = BrandTable(
+    name="stg_delivery_files",
+    layer="staging",
+    key=("campaign_id", "platform", "ad_id"),
+    grain="one row per campaign, platform and ad per day from an ad-manager file drop "
+    "(hive key source = the ingest profile or mapping name)",
+    schema=DELIVERY.schema,
+    depth=2,
+)
+
+CAMPAIGN_DAILY = BrandTable(
+    name="campaign_daily",
+    layer="marts",
+    key=("campaign_id", "platform", "account_id"),
+    grain="one row per campaign, influencer (platform/account null for paid ads) and day",
+    schema=_s(
+        ("campaign_id", pa.string(), False),
+        ("platform", pa.string(), True),
+        ("account_id", pa.string(), True),
+        ("currency", pa.string(), False),
+        ("impressions", pa.int64(), False),
+        ("clicks", pa.int64(), False),
+        ("conversions", pa.int64(), False),
+        ("orders", pa.int64(), False),
+        ("revenue", pa.float64(), False),
+        ("refunds", pa.float64(), False),
+        ("fee", pa.float64(), False),
+        ("paid_spend", pa.float64(), False),
+        ("ad_spend", pa.float64(), False),
+        ("cogs", pa.float64(), False),
+        ("ctr", pa.float64(), True),
+        ("cvr", pa.float64(), True),
+        ("cpm", pa.float64(), True),
+        ("cpc", pa.float64(), True),
+        ("cpa", pa.float64(), True),
+        ("roas", pa.float64(), True),
+        ("net_roas", pa.float64(), True),
+        ("invalid_clicks", pa.int64(), False),
+        ("invalid_conversions", pa.int64(), False),
+        ("invalid_revenue", pa.float64(), False),
+        ("roas_fraud_adjusted", pa.float64(), True),
+    ),
+)
+
+CAMPAIGN_SUMMARY = BrandTable(
+    name="campaign_summary",
+    layer="marts",
+    key=("campaign_id",),
+    grain="one row per campaign: campaign-to-date as of the partition day, with lift of the "
+    "last period_days against the period of equal length before it",
+    schema=_s(
+        ("campaign_id", pa.string(), False),
+        ("brand", pa.string(), True),
+        ("currency", pa.string(), False),
+        ("first_dt", DATE, False),
+        ("last_dt", DATE, False),
+        ("impressions", pa.int64(), False),
+        ("clicks", pa.int64(), False),
+        ("conversions", pa.int64(), False),
+        ("orders", pa.int64(), False),
+        ("revenue", pa.float64(), False),
+        ("ad_spend", pa.float64(), False),
+        ("cogs", pa.float64(), False),
+        ("ctr", pa.float64(), True),
+        ("cvr", pa.float64(), True),
+        ("cpm", pa.float64(), True),
+        ("cpc", pa.float64(), True),
+        ("cpa", pa.float64(), True),
+        ("roas", pa.float64(), True),
+        ("net_roas", pa.float64(), True),
+        ("roi", pa.float64(), True),
+        ("invalid_clicks", pa.int64(), False),
+        ("roas_fraud_adjusted", pa.float64(), True),
+        ("period_days", pa.int64(), False),
+        ("ctr_lift_pct", pa.float64(), True),
+        ("cvr_lift_pct", pa.float64(), True),
+        ("roas_lift_pct", pa.float64(), True),
+        ("impressions_lift_pct", pa.float64(), True),
+    ),
+)
+
+BRAND_TABLES: dict[str, BrandTable] = {
+    t.name: t
+    for t in (STG_ORDERS, STG_CAMPAIGNS, STG_DELIVERY_FILES, CAMPAIGN_DAILY, CAMPAIGN_SUMMARY)
+}
+
+if tuple(t.name for t in BRAND_TABLES.values() if t.layer == "staging") != names.BRAND_STAGING or (
+    tuple(t.name for t in BRAND_TABLES.values() if t.layer == "marts") != names.BRAND_MARTS
+):
+    raise ImportError("pipeline.names disagrees with pipeline.schemas on brand tables")

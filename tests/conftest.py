@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.airflow_local import airflow_env  # noqa: E402  (no airflow import in there)
+
 _HOME = Path(tempfile.mkdtemp(prefix="clout-airflow-"))
-os.environ["AIRFLOW_HOME"] = str(_HOME)
-os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ.update(airflow_env(_HOME))  # before anything imports airflow
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 os.environ.setdefault("CLOUT_RETRY_DELAY_S", "1")
 for _k in [k for k in os.environ if k.startswith("CLOUT_") and k != "CLOUT_RETRY_DELAY_S"]:

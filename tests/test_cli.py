@@ -26,8 +26,9 @@ def test_demo_runs_the_dag_and_prints_a_summary(tmp_path: Path) -> None:
     proc = clout("demo", "--days", "2", "--accounts", "60", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
-    assert out.count(": success") == 2
-    for name in ("stg_posts", "influencer_daily", "quarantined rows", "top accounts by engagement"):
+    assert out.count(": success") == 4  # influencer_daily and campaign_roas, two days each
+    for name in ("stg_posts", "influencer_daily", "quarantined rows", "top accounts by engagement",
+                 "campaigns", "ROAS"):  # fmt: skip
         assert name in out
     assert (tmp_path / "warehouse" / "warehouse.duckdb").exists()
     assert (tmp_path / "warehouse" / "docs" / "index.html").exists()

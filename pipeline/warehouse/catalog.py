@@ -30,6 +30,7 @@ def _duck_type(t: pa.DataType) -> str:
 
 def table_layout(wh: Warehouse) -> dict[str, tuple[str, pa.Schema]]:
     """Every published table: name -> (file glob, schema of the files' columns)."""
+    from pipeline.brand.marts import brand_table_layout
     from pipeline.runlog import PIPELINE_RUNS_SCHEMA
     from pipeline.validate.suites import VALIDATION_RESULTS_SCHEMA
 
@@ -41,6 +42,7 @@ def table_layout(wh: Warehouse) -> dict[str, tuple[str, pa.Schema]]:
     for t in SOURCE_TABLES.values():
         out[f"quarantine_{t.name}"] = (wh.table_glob("quarantine", t.name), quarantine_schema(t))
     out["pipeline_runs"] = (wh.table_glob("meta", "pipeline_runs"), PIPELINE_RUNS_SCHEMA)
+    out.update(brand_table_layout(wh))
     results = VALIDATION_RESULTS_SCHEMA
     out["validation_results"] = (
         wh.table_glob("meta", "validation_results", depth=3),

@@ -38,7 +38,9 @@ def of_type(suite: dict[str, Any], typ: str) -> list[dict[str, Any]]:
 
 
 def test_one_suite_per_source_table() -> None:
-    assert sorted(p.stem for p in EXPECTATIONS_DIR.glob("*.json")) == sorted(TABLES)
+    brand = {"orders", "campaigns"}  # brand-side suites (pipeline.brand)
+    stems = {p.stem for p in EXPECTATIONS_DIR.glob("*.json")}
+    assert stems - brand == set(TABLES)
 
 
 @pytest.mark.parametrize("table", TABLES)

@@ -1,0 +1,77 @@
+"""``clout ingest ...``: file drops into the warehouse (a typer sub-app; the main CLI mounts it
+as ``app.add_typer(ingest_app, name="ingest")``). Errors: one line, exit 1."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ingest_app = typer.Typer(no_args_is_help=True, help="Load file drops into the warehouse.")
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _fail(e: Exception) -> typer.Exit:
+    typer.echo(f"error: {e}".splitlines()[0], err=True)
+    return typer.Exit(1)
+
+
+@ingest_app.command("delivery")
+def ingest_delivery(
+    file: Annotated[Path, typer.Argument(help="ad-manager export (CSV, JSON or Parquet)")],
+    day: Annotated[str, typer.Option("--date", help="UTC day the report covers, YYYY-MM-DD")],
+    profile: Annotated[str, typer.Option(help="built-in profile (facebook)")] = "facebook",
+    mapping: Annotated[
+        Path | None, typer.Option(help="mapping file (YAML) for other exports")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="partition name (default: the profile)")
+    ] = None,
+) -> None:
+    """Map, validate and stage an ad delivery report as ``stg_delivery_files``."""
+    from pipeline.brand.delivery_files import DeliveryFileError, ingest_delivery_file
+    from pipeline.config import ConfigError, reload_settings
+    from pipeline.run import new_run_id, warehouse
+
+    dt = _day(day)
+    try:
+        r = ingest_delivery_file(
+            warehouse(reload_settings()), file, dt, new_run_id(dt), profile=profile,
+            mapping=mapping, source=source,
+        )  # fmt: skip
+    except (DeliveryFileError, ConfigError, OSError) as e:
+        raise _fail(e) from None
+    typer.echo(
+        f"{r.file}: {r.rows} rows -> {r.staged_rows} staged, {r.quarantined_rows} quarantined, "
+        f"{r.duplicate_rows} duplicates (stg_delivery_files dt={r.dt} source={r.source})"
+    )
+
+
+@ingest_app.command("campaigns")
+def ingest_campaigns(
+    file: Annotated[Path, typer.Argument(help="campaigns file (YAML or CSV)")],
+    day: Annotated[str, typer.Option("--date", help="snapshot day, YYYY-MM-DD")],
+) -> None:
+    """Validate a campaigns file and store it as the ``stg_campaigns`` snapshot of a day."""
+    from pipeline.brand.campaigns import CampaignsError, load_campaigns
+    from pipeline.config import ConfigError, reload_settings
+    from pipeline.run import new_run_id, warehouse
+    from pipeline.warehouse.storage import Partition
+
+    dt = _day(day)
+    try:
+        table = load_campaigns(file)
+        warehouse(reload_settings()).write_table(
+            Partition.of("staging", "stg_campaigns", dt), table, new_run_id(dt)
+        )
+    except (CampaignsError, ConfigError, OSError) as e:
+        raise _fail(e) from None
+    typer.echo(f"{file}: {table.num_rows} campaign rows -> stg_campaigns dt={dt}")

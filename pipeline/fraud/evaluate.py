@@ -1,0 +1,281 @@
+"""``clout fraud evaluate``: precision and recall of every fake-traffic signal against the
+simulator's ground truth (:meth:`pipeline.simulator.world.World.labels`).
+
+The ground truth is read here and only here: the pipeline never sees it. Either the pipeline
+runs against a :class:`~pipeline.simulator.server.SimulatorThread` into a temporary warehouse
+(:func:`run_simulated`, the same steps as the nightly run: extract, stage, marts; GX
+validation is skipped, it does not change the staged data), or an existing warehouse built from
+a simulator with known seed and size is evaluated (:func:`evaluate_warehouse`).
+
+Units of comparison (each a set of keys; precision = |flagged & true| / |flagged|, recall =
+|flagged & true| / |true|):
+
+* ``follower_spike`` / ``follower_purge``: account-days vs ``follower_spikes`` / ``purges``;
+* click fraud: ad-days vs ``click_fraud``; ``clicks_over_impressions`` and ``ctr_outlier``
+  alone and together;
+* inflated likes: post-days vs ``inflated_likes`` (the post as served that day);
+  ``likes_without_comments``, ``likes_without_views`` alone and together;
+* ``comments_inflated``: accounts with a flagged post in the range vs ``pods``;
+* ``low_authenticity``: account-days vs accounts whose true bot share is above 25 %
+  (true authenticity below 75);
+* ``engagement_rate_outlier``: account-days vs accounts in a pod or buying likes (any
+  inflated post in the range), a loose truth: the signal is a band, not a fraud detector.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipeline.schemas import MARTS, PLATFORMS, SOURCE_TABLES
+from pipeline.simulator.world import World
+from pipeline.warehouse.catalog import register_views
+from pipeline.warehouse.storage import Warehouse
+
+
+@dataclass(frozen=True)
+class SimSpec:
+    """The simulated world a warehouse was built from."""
+
+    seed: int = 7
+    accounts: int = 300
+    followers_sampled: int = 20
+    campaigns: int = 8
+
+    def world(self) -> World:
+        return World(
+            seed=self.seed,
+            n_accounts=self.accounts,
+            followers_sampled=self.followers_sampled,
+            n_campaigns=self.campaigns,
+        )
+
+
+def days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+@contextlib.contextmanager
+def _env(values: dict[str, str]) -> Iterator[None]:
+    from pipeline.config import reload_settings
+
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    reload_settings()
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        reload_settings()
+
+
+def run_simulated(
+    spec: SimSpec, start: date, end: date, root: Path, warmup: int = 14, echo=None
+) -> Warehouse:
+    """Run the nightly steps for [start - warmup, end] against a simulator into ``root``."""
+    from pipeline import run
+    from pipeline.fraud.marts import build_any
+    from pipeline.simulator.server import SimulatorThread
+    from pipeline.stage import stage_table
+
+    with SimulatorThread(world=spec.world()) as sim:
+        env = {
+            "CLOUT_WAREHOUSE": str(root),
+            "CLOUT_API_URL": sim.url,
+            "CLOUT_API_TOKEN": sim.token,
+            "CLOUT_PII_KEY": "fraud-evaluate",
+        }
+        with _env(env):
+            wh = run.warehouse()
+            for d in days(start - timedelta(days=warmup), end):
+                run_id = run.new_run_id(d)
+                for p in PLATFORMS:
+                    run.extract(d, p, run_id)
+                for t in SOURCE_TABLES:
+                    stage_table(wh, t, d, run_id)
+                for m in MARTS:
+                    build_any(wh, m, d, run_id)
+                if echo:
+                    echo(f"ran {d}")
+    return Warehouse(root)
+
+
+def _read(wh: Warehouse, sql: str) -> pd.DataFrame:
+    con = duckdb.connect()
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        register_views(con, wh)
+        return con.sql(sql).df()
+    finally:
+        con.close()
+
+
+def _keys(frame: pd.DataFrame, cols: list[str]) -> set[tuple]:
+    if frame.empty:
+        return set()
+    sub = frame[cols].copy()
+    if "dt" in sub:
+        sub["dt"] = pd.to_datetime(sub["dt"]).dt.date
+    return set(map(tuple, sub.astype(object).itertuples(index=False, name=None)))
+
+
+def _row(signal: str, unit: str, truth: str, flagged: set, true: set) -> dict:
+    tp = len(flagged & true)
+    return {
+        "signal": signal,
+        "unit": unit,
+        "truth": truth,
+        "flagged": len(flagged),
+        "true": len(true),
+        "hits": tp,
+        "precision": tp / len(flagged) if flagged else float("nan"),
+        "recall": tp / len(true) if true else float("nan"),
+    }
+
+
+def evaluate_warehouse(
+    wh: Warehouse, spec: SimSpec, start: date, end: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(precision/recall per signal, authenticity accuracy) for days [start, end]."""
+    labels = spec.world().labels(start, end)
+    flags = _read(
+        wh,
+        f"select * from fraud_flags where dt between date '{start}' and date '{end}'",
+    )
+
+    def flagged(signals: list[str], cols: list[str]) -> set:
+        return _keys(flags[flags["signal"].isin(signals)], cols)
+
+    acc_day = ["platform", "account_id", "dt"]
+    rows = []
+    spikes = _keys(labels["follower_spikes"], acc_day)
+    rows.append(
+        _row("follower_spike", "account-day", "bought followers",
+             flagged(["follower_spike"], acc_day), spikes)
+    )  # fmt: skip
+    rows.append(
+        _row("follower_purge", "account-day", "purges",
+             flagged(["follower_purge"], acc_day), _keys(labels["purges"], acc_day))
+    )  # fmt: skip
+
+    ad_day = ["campaign_id", "ad_id", "dt"]
+    cf = labels["click_fraud"]
+    true_cf = _keys(cf, ad_day)
+    dflags = flags[flags["entity_type"] == "delivery"].rename(columns={"entity_id": "ad_id"})
+    for name, sigs in (
+        ("clicks_over_impressions", ["clicks_over_impressions"]),
+        ("ctr_outlier", ["ctr_outlier"]),
+        ("click fraud (any delivery signal)", ["clicks_over_impressions", "ctr_outlier"]),
+    ):
+        got = _keys(dflags[dflags["signal"].isin(sigs)], ad_day)
+        rows.append(_row(name, "ad-day", "click fraud", got, true_cf))
+
+    post_day = ["platform", "post_id", "dt"]
+    inflated = labels["inflated_likes"]
+    true_inf = _keys(inflated, post_day)
+    pflags = flags[flags["entity_type"] == "post"].rename(columns={"entity_id": "post_id"})
+    for name, sigs in (
+        ("likes_without_comments", ["likes_without_comments"]),
+        ("likes_without_views", ["likes_without_views"]),
+        ("inflated likes (either)", ["likes_without_comments", "likes_without_views"]),
+    ):
+        got = _keys(pflags[pflags["signal"].isin(sigs)], post_day)
+        rows.append(_row(name, "post-day", "inflated likes", got, true_inf))
+
+    acc = ["platform", "account_id"]
+    pods = _keys(labels["pods"], acc)
+    rows.append(
+        _row("comments_inflated", "account", "pods",
+             _keys(pflags[pflags["signal"] == "comments_inflated"], acc), pods)
+    )  # fmt: skip
+
+    fa = labels["fake_audience"]
+    low = fa[fa["fake_share"] > 0.25]
+    all_days = pd.DataFrame({"dt": days(start, end)})
+    true_low = _keys(low[acc].merge(all_days, how="cross"), acc_day)
+    rows.append(
+        _row("low_authenticity", "account-day", "true authenticity < 75",
+             flagged(["low_authenticity"], acc_day), true_low)
+    )  # fmt: skip
+
+    like_buyers = _keys(inflated, acc)
+    loose = pd.DataFrame(sorted(pods | like_buyers), columns=acc)
+    true_eng = _keys(loose.merge(all_days, how="cross"), acc_day) if len(loose) else set()
+    rows.append(
+        _row("engagement_rate_outlier", "account-day", "pod or like buyer",
+             flagged(["engagement_rate_outlier"], acc_day), true_eng)
+    )  # fmt: skip
+
+    return pd.DataFrame(rows), authenticity_accuracy(wh, fa, start, end)
+
+
+def authenticity_accuracy(
+    wh: Warehouse, fake_audience: pd.DataFrame, start: date, end: date
+) -> pd.DataFrame:
+    """Share of accounts whose estimate is within 5 points of the truth (100 - 100 * fake_share),
+    per account-day and per account (mean over the range), for authenticity_pct and for
+    100 - suspicious_pct."""
+    aq = _read(
+        wh,
+        "select platform, account_id, dt, followers_sampled, authenticity_pct, suspicious_pct "
+        f"from audience_quality where dt between date '{start}' and date '{end}' "
+        "and followers_sampled > 0",
+    )
+    truth = fake_audience.assign(true_pct=100.0 - 100.0 * fake_audience["fake_share"])
+    m = aq.merge(truth[["platform", "account_id", "true_pct"]], on=["platform", "account_id"])
+    m["not_suspicious_pct"] = 100.0 - m["suspicious_pct"]
+    per_acc = m.groupby(["platform", "account_id"], as_index=False)[
+        ["authenticity_pct", "not_suspicious_pct", "true_pct"]
+    ].mean()
+    out = []
+    for est in ("authenticity_pct", "not_suspicious_pct"):
+        for level, frame in (("account-day", m), ("account (mean over days)", per_acc)):
+            err = (frame[est] - frame["true_pct"]).abs()
+            out.append(
+                {
+                    "estimate": est,
+                    "level": level,
+                    "n": len(frame),
+                    "within_5_points": float((err <= 5).mean()) if len(frame) else float("nan"),
+                    "median_abs_error": float(err.median()) if len(frame) else float("nan"),
+                    "mean_error": float((frame[est] - frame["true_pct"]).mean())
+                    if len(frame)
+                    else float("nan"),
+                    "followers_sampled": float(m["followers_sampled"].median())
+                    if len(m)
+                    else float("nan"),
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def evaluate(
+    start: date,
+    end: date,
+    spec: SimSpec,
+    warehouse: Path | None = None,
+    warmup: int = 14,
+    echo=None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run (unless ``warehouse`` is given) and evaluate."""
+    if end < start:
+        raise ValueError(f"--end {end} is before --start {start}")
+    if warehouse is not None:
+        if not Path(warehouse).is_dir():
+            raise FileNotFoundError(f"no warehouse at {warehouse}")
+        return evaluate_warehouse(Warehouse(warehouse), spec, start, end)
+    with tempfile.TemporaryDirectory(prefix="clout-fraud-eval-") as tmp:
+        wh = run_simulated(spec, start, end, Path(tmp) / "warehouse", warmup=warmup, echo=echo)
+        return evaluate_warehouse(wh, spec, start, end)

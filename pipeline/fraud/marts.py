@@ -1,0 +1,149 @@
+"""Builders of the fake-traffic marts: ``fraud_flags`` and ``audience_quality``.
+
+Both are SQL models (``sql/fraud_flags.sql``, ``sql/audience_quality.sql``) like every mart,
+but they need two things :func:`pipeline.marts.build_mart` does not provide, so they are
+built here:
+
+* ``follower_classes``: the day's ``stg_follower_samples`` labelled by
+  :func:`pipeline.fraud.classify.classify_profiles` (Python/Arrow, vectorised), registered in
+  DuckDB as an Arrow table;
+* the thresholds of ``expectations/marts/fraud_flags.json`` as DuckDB variables
+  (:mod:`pipeline.fraud.thresholds`).
+
+The signal models ``sql/fraud_<name>.sql`` are registered as views (``fraud_growth``,
+``fraud_posts``, ...; ``audience_composition`` and ``engagement_peers`` are shared by both
+marts), then the mart's SQL runs and the partition is written with ``Warehouse.write_table``.
+The pipeline reads no ground truth: only staging tables and other marts.
+
+Order: ``fraud_flags`` reads ``influencer_daily`` of the day; ``audience_quality`` reads
+``fraud_flags`` (the day and the 27 before). ``MARTS`` lists them in that order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+
+import duckdb
+import pyarrow as pa
+
+from pipeline.fraud import thresholds
+from pipeline.fraud.classify import classify_profiles
+from pipeline.marts import SQL_DIR, mart_sql
+from pipeline.schemas import MARTS
+from pipeline.stage import connect
+from pipeline.warehouse.catalog import register_views
+from pipeline.warehouse.storage import Partition, Warehouse
+
+log = logging.getLogger(__name__)
+
+#: Helper views (name -> SQL file stem), registered in this order before a mart's SQL runs.
+SIGNAL_VIEWS: dict[str, str] = {
+    "audience_composition": "fraud_audience_composition",
+    "engagement_peers": "fraud_engagement_peers",
+    "fraud_growth": "fraud_growth",
+    "fraud_engagement": "fraud_engagement",
+    "fraud_posts": "fraud_posts",
+    "fraud_delivery": "fraud_delivery",
+    "fraud_authenticity": "fraud_authenticity",
+}
+
+_PROFILE_COLUMNS = (
+    "follower_count",
+    "following_count",
+    "media_count",
+    "has_profile_pic",
+    "is_private",
+    "biography_length",
+    "username_length",
+    "username_digit_count",
+    "account_age_days",
+)
+
+
+def view_sql(stem: str) -> str:
+    """The text of ``sql/<stem>.sql``."""
+    path = SQL_DIR / f"{stem}.sql"
+    if not path.exists():
+        raise FileNotFoundError(f"no SQL model {stem!r} at {path}")
+    return path.read_text()
+
+
+def all_sql() -> list[str]:
+    """Every SQL text the fraud marts run (for the threshold check)."""
+    return [view_sql(s) for s in SIGNAL_VIEWS.values()] + [
+        mart_sql("fraud_flags"),
+        mart_sql("audience_quality"),
+    ]
+
+
+def classified_samples(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The day's follower samples (``stg_follower_samples`` at ``getvariable('dt')``) with
+    ``category`` and ``p_suspicious`` from the profile classifier."""
+    cols = ", ".join(f'"{c}"' for c in _PROFILE_COLUMNS)
+    samples = con.sql(
+        f"select platform, account_id, {cols} from stg_follower_samples "
+        "where dt = getvariable('dt')"
+    ).to_arrow_table()
+    return classify_profiles(samples)
+
+
+def prepare(con: duckdb.DuckDBPyConnection, wh: Warehouse, dt: date) -> None:
+    """Register the warehouse views, the day, the thresholds, the classified follower samples
+    and the signal views on ``con``."""
+    register_views(con, wh)
+    con.execute(f"set variable dt = date '{dt.isoformat()}'")
+    values = thresholds.thresholds()
+    thresholds.check_sql(all_sql(), values)
+    thresholds.set_variables(con, values)
+    con.register("follower_classes", classified_samples(con))
+    for name, stem in SIGNAL_VIEWS.items():
+        con.execute(f'create or replace temp view "{name}" as {view_sql(stem)}')
+
+
+def compute(wh: Warehouse, name: str, dt: date) -> pa.Table:
+    """The rows of fraud mart ``name`` for day ``dt`` (not written)."""
+    mart = MARTS[name]
+    con = connect()
+    try:
+        prepare(con, wh, dt)
+        cols = ", ".join(f'"{f.name}"' for f in mart.schema)
+        table = con.sql(f"select {cols} from ({mart_sql(name)})").to_arrow_table()
+    finally:
+        con.close()
+    return table.cast(mart.schema)
+
+
+def build(wh: Warehouse, name: str, dt: date, run_id: str) -> int:
+    """Compute fraud mart ``name`` for one day and publish it as that day's partition."""
+    table = compute(wh, name, dt)
+    wh.write_table(Partition.of("marts", name, dt), table, run_id)
+    log.info("built %s %s: %d rows", name, dt, table.num_rows)
+    return table.num_rows
+
+
+def build_fraud_flags(wh: Warehouse, dt: date, run_id: str) -> int:
+    """Build ``fraud_flags`` for one day (needs that day's ``influencer_daily``)."""
+    return build(wh, "fraud_flags", dt, run_id)
+
+
+def build_audience_quality(wh: Warehouse, dt: date, run_id: str) -> int:
+    """Build ``audience_quality`` for one day (after that day's ``fraud_flags``)."""
+    return build(wh, "audience_quality", dt, run_id)
+
+
+#: Marts that :func:`pipeline.marts.build_mart` must hand to a Python builder.
+BUILDERS: dict[str, Callable[[Warehouse, date, str], int]] = {
+    "fraud_flags": build_fraud_flags,
+    "audience_quality": build_audience_quality,
+}
+
+
+def build_any(wh: Warehouse, name: str, dt: date, run_id: str) -> int:
+    """Build any mart: the fraud marts here, the others with ``pipeline.marts.build_mart``."""
+    if name in BUILDERS:
+        return BUILDERS[name](wh, dt, run_id)
+    from pipeline.marts import build_mart
+
+    return build_mart(wh, name, dt, run_id)

@@ -1,0 +1,233 @@
+-- fraud_growth: follower growth anomalies of accounts on day dt (DESIGN section 5, signal 2).
+-- Rows in the fraud_flags shape; signals follower_spike and follower_purge.
+--
+-- Each account is compared with its own past, never with other accounts:
+--   rate_t       = (followers_t - followers_{t-1}) / followers_{t-1}, consecutive days only;
+--   baseline     = median and MAD of rate over the fraud_baseline_days days before dt (at
+--                  least fraud_growth_min_history of them, else no flag: missing history is
+--                  not an error); usual_delta = median rate * yesterday's followers;
+--   scale        = the largest of 1.4826 * MAD * followers (the account's own spread),
+--                  fraud_growth_scale_floor * followers (a floor for very regular accounts)
+--                  and sqrt(|usual_delta| + 1) (a change is a count of follow and unfollow
+--                  events: its noise is at least Poisson);
+--   growth_robust_z = (delta - usual_delta) / scale.
+-- A spike (z >= fraud_growth_z) is flagged unless a post published that day or the day before
+-- went viral: first_day_ratio >= fraud_viral_ratio, where first_day_ratio is the post's
+-- engagement per hour on its publication day over the median of the account's earlier posts
+-- in the baseline window (at least fraud_viral_min_posts of them), or, lacking those, its
+-- engagement over the median engagement of the account's older posts in the day's snapshot.
+-- When neither can be judged, the spike is flagged and the explanation says so. A purge
+-- (z <= fraud_purge_z) is informational (severity info).
+with
+
+history as (
+    select platform, account_id, dt, followers
+    from stg_accounts
+    where dt between getvariable('dt') - to_days(cast(getvariable('fraud_baseline_days') as integer) + 1)
+        and getvariable('dt')
+),
+
+deltas as (
+    select
+        cur.platform,
+        cur.account_id,
+        cur.dt,
+        cur.followers,
+        prev.followers as followers_prev,
+        cur.followers - prev.followers as follower_delta,
+        (cur.followers - prev.followers) / nullif(prev.followers, 0) as rate
+    from history as cur
+    join history as prev
+        on prev.platform = cur.platform
+        and prev.account_id = cur.account_id
+        and prev.dt = cur.dt - interval 1 day
+),
+
+baseline_median as (
+    select platform, account_id, median(rate) as med_rate, count(rate) as n_history
+    from deltas
+    where dt < getvariable('dt')
+    group by all
+),
+
+baseline as (
+    select
+        deltas.platform,
+        deltas.account_id,
+        any_value(baseline_median.med_rate) as med_rate,
+        any_value(baseline_median.n_history) as n_history,
+        median(abs(deltas.rate - baseline_median.med_rate)) as mad_rate
+    from deltas
+    join baseline_median using (platform, account_id)
+    where deltas.dt < getvariable('dt')
+    group by all
+),
+
+today as (
+    select
+        deltas.*,
+        baseline.med_rate,
+        baseline.n_history,
+        round(baseline.med_rate * deltas.followers_prev) as usual_delta,
+        greatest(
+            1.4826 * baseline.mad_rate * deltas.followers_prev,
+            getvariable('fraud_growth_scale_floor') * deltas.followers_prev,
+            sqrt(abs(baseline.med_rate * deltas.followers_prev) + 1)
+        ) as scale
+    from deltas
+    join baseline using (platform, account_id)
+    where deltas.dt = getvariable('dt')
+        and baseline.n_history >= getvariable('fraud_growth_min_history')
+),
+
+growth_robust_z as (
+    select today.*, (follower_delta - usual_delta) / scale as growth_robust_z
+    from today
+),
+
+-- every post (stories aside) on the snapshot of its publication day: its engagement so far
+-- and that per hour since publication (posts gather most engagement in their first hours,
+-- so a per-hour rate makes a post of 3 hours comparable with one of 20)
+first_day as (
+    select
+        platform,
+        account_id,
+        post_id,
+        cast(published_at as date) as published_dt,
+        likes + comments as engagement,
+        (likes + comments)
+            / greatest(epoch(dt + interval 1 day - published_at) / 3600.0, 1.0) as per_hour
+    from stg_posts
+    where dt between getvariable('dt') - to_days(cast(getvariable('fraud_baseline_days') as integer) + 1)
+        and getvariable('dt')
+        and cast(published_at as date) = dt
+        and coalesce(media_type, '') <> 'story'
+),
+
+candidates as (
+    select * from first_day where published_dt >= getvariable('dt') - interval 1 day
+),
+
+-- first-day engagement per hour against the account's earlier posts' (the main test) ...
+by_history as (
+    select
+        candidates.platform,
+        candidates.account_id,
+        candidates.post_id,
+        any_value(candidates.per_hour) / nullif(median(past.per_hour), 0) as ratio,
+        count(past.post_id) as n_past
+    from candidates
+    left join first_day as past
+        on past.platform = candidates.platform
+        and past.account_id = candidates.account_id
+        and past.published_dt < candidates.published_dt
+        and past.published_dt >= candidates.published_dt
+            - to_days(cast(getvariable('fraud_baseline_days') as integer))
+    group by candidates.platform, candidates.account_id, candidates.post_id
+),
+
+-- ... or, without enough first-day history (a new warehouse), the first-day engagement against
+-- the current engagement of the account's older posts in the day's snapshot (conservative:
+-- those posts are further along)
+older as (
+    select platform, account_id, likes + comments as engagement
+    from stg_posts
+    where dt = getvariable('dt')
+        and cast(published_at as date) < getvariable('dt') - interval 1 day
+        and coalesce(media_type, '') <> 'story'
+),
+
+by_snapshot as (
+    select
+        candidates.platform,
+        candidates.account_id,
+        candidates.post_id,
+        any_value(candidates.engagement) / nullif(median(older.engagement), 0) as ratio,
+        count(older.engagement) as n_older
+    from candidates
+    left join older using (platform, account_id)
+    group by candidates.platform, candidates.account_id, candidates.post_id
+),
+
+first_day_ratio as (
+    select
+        platform,
+        account_id,
+        post_id,
+        case
+            when by_history.n_past >= getvariable('fraud_viral_min_posts') then by_history.ratio
+            when by_snapshot.n_older >= getvariable('fraud_viral_min_posts') then by_snapshot.ratio
+        end as first_day_ratio
+    from by_history
+    join by_snapshot using (platform, account_id, post_id)
+),
+
+virality as (
+    select
+        platform,
+        account_id,
+        max(first_day_ratio) as best_ratio,
+        bool_or(first_day_ratio is null) as unjudged
+    from first_day_ratio
+    group by all
+),
+
+scored as (
+    select
+        growth_robust_z.*,
+        coalesce(virality.best_ratio >= getvariable('fraud_viral_ratio'), false) as viral,
+        coalesce(virality.unjudged, false) as unjudged
+    from growth_robust_z
+    left join virality using (platform, account_id)
+),
+
+spikes as (
+    select
+        'account' as entity_type,
+        account_id as entity_id,
+        platform,
+        account_id,
+        cast(null as varchar) as campaign_id,
+        'follower_spike' as signal,
+        case when growth_robust_z >= 2 * getvariable('fraud_growth_z') then 'high' else 'medium' end
+            as severity,
+        growth_robust_z as observed,
+        0.0 as expected,
+        getvariable('fraud_growth_z') as threshold,
+        printf('followers %+,d on %s (%+.1f%%), ', follower_delta, strftime(dt, '%Y-%m-%d'), 100 * rate)
+        || case
+            when usual_delta > 0 and follower_delta / usual_delta >= 2
+                then printf('%,.0fx the account''s usual daily change of %+,d', follower_delta / usual_delta, cast(usual_delta as bigint))
+            else printf('against the account''s usual daily change of %+,d', cast(usual_delta as bigint))
+        end
+        || printf(' (%.1f robust SDs, flag above %.1f); ', growth_robust_z, getvariable('fraud_growth_z'))
+        || case
+            when unjudged then 'too few earlier posts to tell whether a post that day or the day before went viral'
+            else 'no post that day or the day before went viral'
+        end as explanation
+    from scored
+    where growth_robust_z >= getvariable('fraud_growth_z') and not viral
+),
+
+purges as (
+    select
+        'account' as entity_type,
+        account_id as entity_id,
+        platform,
+        account_id,
+        cast(null as varchar) as campaign_id,
+        'follower_purge' as signal,
+        'info' as severity,
+        growth_robust_z as observed,
+        0.0 as expected,
+        getvariable('fraud_purge_z') as threshold,
+        printf('followers %+,d on %s (%+.1f%%) against the account''s usual daily change of %+,d (%.1f robust SDs, flag below %.1f): a sudden loss, often a platform removing fake followers',
+            follower_delta, strftime(dt, '%Y-%m-%d'), 100 * rate, cast(usual_delta as bigint),
+            growth_robust_z, getvariable('fraud_purge_z')) as explanation
+    from scored
+    where growth_robust_z <= getvariable('fraud_purge_z')
+)
+
+select * from spikes
+union all
+select * from purges

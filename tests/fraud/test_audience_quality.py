@@ -1,0 +1,141 @@
+"""audience_quality: hand-checked composition, the score blend, property tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pyarrow.parquet as pq
+import pytest
+from fraudkit import D, mart, stage
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_fraud_flags import BOT, REAL, samples, steady
+
+from pipeline.fraud.marts import build_audience_quality, build_fraud_flags, compute
+from pipeline.schemas import MARTS
+from pipeline.warehouse.storage import Partition, Warehouse
+
+PCTS = ("real_pct", "suspicious_pct", "mass_followers_pct", "influencer_followers_pct")
+MASS = {**REAL, "following_count": 3_000, "follower_count": 2_500}
+CELEB = {**REAL, "follower_count": 20_000, "following_count": 600}
+
+
+def accounts(wh: Warehouse, *ids: str) -> None:
+    stage(wh, "accounts", D, [{"platform": "instagram", "account_id": a, "followers": 50_000}
+                              for a in ids])  # fmt: skip
+
+
+def quality(wh: Warehouse) -> dict[str, dict]:
+    return {r["account_id"]: r for r in compute(wh, "audience_quality", D).to_pylist()}
+
+
+def test_composition_by_hand(wh: Warehouse) -> None:
+    accounts(wh, "a1")
+    rows = [REAL] * 10 + [MASS] * 4 + [CELEB] * 2 + [BOT] * 4
+    stage(wh, "follower_samples", D, [
+        {**r, "platform": "instagram", "account_id": "a1", "follower_id": str(i)}
+        for i, r in enumerate(rows)
+    ])  # fmt: skip
+    q = quality(wh)["a1"]
+    assert q["followers_sampled"] == 20
+    assert (q["real_pct"], q["mass_followers_pct"], q["influencer_followers_pct"],
+            q["suspicious_pct"]) == (50.0, 20.0, 10.0, 20.0)  # fmt: skip
+    assert q["authenticity_pct"] == 60.0  # real + influencers
+    # following < 1,500: the 10 real and 2 influencers; mass followers and bots follow more
+    assert q["reachability_pct"] == 60.0
+
+
+def test_score_blend_by_hand(wh: Warehouse) -> None:
+    """authenticity 100, reachability 100, no posts/engagement, no spikes: components
+    authenticity (40), reachability (15), growth health 100 (15) -> 100."""
+    accounts(wh, "a1")
+    stage(wh, "follower_samples", D, samples("a1", 20, 0))
+    q = quality(wh)["a1"]
+    assert (q["engagement_score"], q["engagement_health"]) == (None, None)
+    assert q["growth_health"] == 100.0
+    assert q["audience_quality_score"] == pytest.approx(100.0)
+
+
+def test_spike_days_lower_growth_health(wh: Warehouse) -> None:
+    from fraudkit import account_history
+
+    hist = steady()
+    hist[D] = hist[D - timedelta(days=1)] + 2_000
+    account_history(wh, hist)
+    stage(wh, "follower_samples", D, samples("a1", 10, 10))
+    build_fraud_flags(wh, D, "r")
+    q = quality(wh)["a1"]
+    assert q["growth_health"] == 75.0
+    assert q["authenticity_pct"] == 50.0 and q["reachability_pct"] == 50.0
+    # (0.40 * 50 + 0.15 * 50 + 0.15 * 75) / 0.70
+    assert q["audience_quality_score"] == pytest.approx((20 + 7.5 + 11.25) / 0.70)
+
+
+def test_engagement_score_is_50_at_the_peer_median(wh: Warehouse) -> None:
+    ids = [f"m{i}" for i in range(11)]
+    accounts(wh, *ids)
+    mart(wh, "influencer_daily", D, [
+        {"platform": "instagram", "account_id": a, "followers": 50_000, "posts_published": 0,
+         "posts_measured": 12, "engagement_rate": 0.01 * (i + 1)} for i, a in enumerate(ids)
+    ])  # fmt: skip
+    q = quality(wh)
+    assert q["m5"]["engagement_score"] == pytest.approx(50.0)  # the median of 1 % .. 11 %
+    assert q["m0"]["engagement_score"] == pytest.approx(100 * (1 / 6) / (1 + 1 / 6))
+
+
+def test_accounts_without_samples_have_null_percentages(wh: Warehouse) -> None:
+    accounts(wh, "a1")
+    q = quality(wh)["a1"]
+    assert all(q[c] is None for c in (*PCTS, "authenticity_pct", "reachability_pct"))
+    assert 0 <= q["audience_quality_score"] <= 100
+
+
+def test_build_writes_the_partition(wh: Warehouse) -> None:
+    accounts(wh, "a1", "a2")
+    stage(wh, "follower_samples", D, samples("a1", 15, 5))
+    assert build_audience_quality(wh, D, "r") == 2
+    table = pq.read_table(wh.path(Partition.of("marts", "audience_quality", D)))
+    assert table.schema.equals(MARTS["audience_quality"].schema)
+
+
+profile = st.fixed_dictionaries(
+    {
+        "follower_count": st.one_of(st.none(), st.integers(0, 10_000_000)),
+        "following_count": st.one_of(st.none(), st.integers(0, 8_000)),
+        "media_count": st.one_of(st.none(), st.integers(0, 20_000)),
+        "has_profile_pic": st.one_of(st.none(), st.booleans()),
+        "is_private": st.one_of(st.none(), st.booleans()),
+        "biography_length": st.one_of(st.none(), st.integers(0, 150)),
+        "username_length": st.integers(3, 30),
+        "username_digit_count": st.integers(0, 3),
+        "account_age_days": st.one_of(st.none(), st.integers(0, 6_000)),
+    }
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(groups=st.lists(st.lists(profile, min_size=1, max_size=30), min_size=1, max_size=4),
+       ers=st.lists(st.floats(0.0001, 0.5), min_size=4, max_size=4))  # fmt: skip
+def test_percentages_and_scores_stay_in_range(tmp_path_factory, groups, ers) -> None:  # type: ignore[no-untyped-def]
+    wh = Warehouse(tmp_path_factory.mktemp("aq") / "warehouse")
+    ids = [f"a{i}" for i in range(len(groups))]
+    accounts(wh, *ids)
+    stage(wh, "follower_samples", D, [
+        {**p, "platform": "instagram", "account_id": a, "follower_id": f"{a}-{j}"}
+        for a, group in zip(ids, groups, strict=True) for j, p in enumerate(group)
+    ])  # fmt: skip
+    mart(wh, "influencer_daily", D, [
+        {"platform": "instagram", "account_id": a, "followers": 50_000, "posts_published": 0,
+         "posts_measured": 12, "engagement_rate": er} for a, er in zip(ids, ers, strict=False)
+    ])  # fmt: skip
+    rows = compute(wh, "audience_quality", D).to_pylist()
+    assert len(rows) == len(ids)
+    for r in rows:
+        for c in (*PCTS, "authenticity_pct", "reachability_pct", "engagement_score",
+                  "growth_health", "audience_quality_score"):  # fmt: skip
+            assert r[c] is None or 0.0 <= r[c] <= 100.0, (c, r[c])
+        assert sum(r[c] for c in PCTS) == pytest.approx(100.0)
+        assert r["authenticity_pct"] == pytest.approx(r["real_pct"] + r["influencer_followers_pct"])
+        assert r["audience_quality_score"] is not None

@@ -1,0 +1,259 @@
+"""fraud_flags: one small hand-checkable case per signal, and a negative case each."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pyarrow as pa
+import pytest
+from fraudkit import D, account_history, days_before, mart, stage, ts
+
+from pipeline.fraud.marts import build_fraud_flags, compute
+from pipeline.fraud.thresholds import thresholds
+from pipeline.schemas import MARTS
+from pipeline.warehouse.storage import Partition, Warehouse
+
+T = thresholds()
+
+
+def flags(wh: Warehouse, dt: date = D) -> list[dict]:
+    return compute(wh, "fraud_flags", dt).to_pylist()
+
+
+def signals(rows: list[dict]) -> set[tuple[str, str]]:
+    return {(r["entity_id"], r["signal"]) for r in rows}
+
+
+# ------------------------------------------------------------------------ growth
+
+
+def steady(n: int = 20, start: int = 10_000, step: int = 10) -> dict[date, int]:
+    """n + 1 days ending at D growing by step (-2, 0 or +2) a day."""
+    out, f = {}, start
+    for i, day in enumerate(days_before(D, n)):
+        f += step + (-2, 0, 2)[i % 3]
+        out[day] = f
+    return out
+
+
+def test_follower_spike_is_flagged_with_a_readable_explanation(wh: Warehouse) -> None:
+    hist = steady()
+    hist[D] = hist[D - timedelta(days=1)] + 2_000
+    account_history(wh, hist)
+    rows = [r for r in flags(wh) if r["signal"] == "follower_spike"]
+    assert len(rows) == 1
+    r = rows[0]
+    assert (r["entity_type"], r["entity_id"], r["platform"]) == ("account", "a1", "instagram")
+    assert r["observed"] >= T["fraud_growth_z"] and r["threshold"] == T["fraud_growth_z"]
+    assert r["severity"] == "high"
+    assert "followers +2,000 on 2026-03-20" in r["explanation"]
+    assert "200x the account's usual daily change of +10 (" in r["explanation"]
+    assert "no post that day or the day before went viral" in r["explanation"]
+
+
+def test_ordinary_growth_is_not_flagged(wh: Warehouse) -> None:
+    account_history(wh, steady())
+    assert flags(wh) == []
+
+
+def test_missing_history_means_no_growth_flag_not_an_error(wh: Warehouse) -> None:
+    hist = dict(list(steady(n=4).items()))
+    hist[D] = hist[D - timedelta(days=1)] + 5_000
+    account_history(wh, hist)  # 4 earlier deltas < fraud_growth_min_history
+    assert flags(wh) == []
+
+
+def test_spike_behind_a_viral_post_is_not_flagged(wh: Warehouse) -> None:
+    hist = steady()
+    hist[D] = hist[D - timedelta(days=1)] + 2_000
+    account_history(wh, hist)
+    # earlier posts: ~100 engagements in their first day (published at noon: 12 h -> ~8/h)
+    for k in range(1, 6):
+        day = D - timedelta(days=3 * k)
+        stage(wh, "posts", day, [{"platform": "instagram", "post_id": f"p{k}", "account_id": "a1",
+                                  "published_at": ts(day), "likes": 95, "comments": 5}])  # fmt: skip
+    stage(wh, "posts", D, [{"platform": "instagram", "post_id": "viral", "account_id": "a1",
+                            "published_at": ts(D), "likes": 2_900, "comments": 100}])  # fmt: skip
+    assert [r for r in flags(wh) if r["signal"] == "follower_spike"] == []
+
+
+def test_a_small_account_changing_by_one_follower_is_not_a_spike(wh: Warehouse) -> None:
+    hist = {day: 150 for day in days_before(D, 20)}
+    hist[D] = 151  # +1 on an account that never moves: 0.7 % but one person
+    account_history(wh, hist)
+    assert flags(wh) == []
+
+
+def test_purge_is_informational(wh: Warehouse) -> None:
+    hist = steady()
+    hist[D] = hist[D - timedelta(days=1)] - 1_500
+    account_history(wh, hist)
+    (r,) = flags(wh)
+    assert (r["signal"], r["severity"]) == ("follower_purge", "info")
+    assert r["observed"] <= T["fraud_purge_z"]
+    assert "followers -1,500 on 2026-03-20" in r["explanation"]
+
+
+# ------------------------------------------------------------------------ posts
+
+
+def post(pid: str, likes: int, comments: int, views: int | None, platform: str = "tiktok") -> dict:
+    return {"platform": platform, "post_id": pid, "account_id": "t1",
+            "published_at": ts(D - timedelta(days=int(pid[1:]) % 20)), "media_type": "video",
+            "likes": likes, "comments": comments, "views": views}  # fmt: skip
+
+
+NORMAL = [
+    post(f"p{i}", likes=1_000 + 40 * i, comments=20 + (i % 3), views=20_000 + 900 * i)
+    for i in range(1, 10)
+]
+
+
+def test_bought_likes_are_flagged_by_both_ratio_signals(wh: Warehouse) -> None:
+    stage(wh, "posts", D, [*NORMAL, post("p15", likes=9_000, comments=21, views=21_000)])
+    got = signals(flags(wh))
+    assert ("p15", "likes_without_comments") in got
+    assert ("p15", "likes_without_views") in got
+    assert {pid for pid, _ in got} == {"p15"}
+    r = next(r for r in flags(wh) if r["signal"] == "likes_without_views")
+    assert r["entity_type"] == "post" and r["account_id"] == "t1"
+    assert "9,000 likes for 21,000 views" in r["explanation"]
+
+
+def test_ordinary_posts_are_not_flagged(wh: Warehouse) -> None:
+    stage(wh, "posts", D, NORMAL)
+    assert flags(wh) == []
+
+
+def test_pod_comments_are_flagged(wh: Warehouse) -> None:
+    stage(wh, "posts", D, [*NORMAL, post("p16", likes=1_500, comments=300, views=25_000)])
+    assert signals(flags(wh)) == {("p16", "comments_inflated")}
+
+
+def test_few_likes_are_not_judged(wh: Warehouse) -> None:
+    small = [post(f"p{i}", likes=20, comments=i % 2, views=900) for i in range(1, 10)]
+    stage(wh, "posts", D, [*small, post("p17", likes=25, comments=0, views=100)])
+    assert flags(wh) == []
+
+
+# ------------------------------------------------------------------------ delivery
+
+
+def ad(ad_id: str, impressions: int, clicks: int, conversions: int = 0) -> dict:
+    return {"campaign_id": "c1", "platform": "instagram", "ad_id": ad_id, "account_id": None,
+            "impressions": impressions, "clicks": clicks, "conversions": conversions}  # fmt: skip
+
+
+def campaign_history(wh: Warehouse, today: list[dict]) -> None:
+    for k in range(1, 4):  # three earlier days, six ads at about 1 % CTR
+        stage(wh, "delivery", D - timedelta(days=k),
+              [ad(f"ad{i}", 50_000, 480 + 10 * i + k) for i in range(6)])  # fmt: skip
+    stage(wh, "delivery", D, today)
+
+
+def test_ctr_far_above_the_campaign_is_flagged(wh: Warehouse) -> None:
+    campaign_history(wh, [*[ad(f"ad{i}", 50_000, 500 + i) for i in range(5)],
+                          ad("ad5", 50_000, 4_000)])  # fmt: skip
+    (r,) = flags(wh)
+    assert (r["entity_type"], r["entity_id"], r["campaign_id"]) == ("delivery", "ad5", "c1")
+    assert r["signal"] == "ctr_outlier"
+    assert r["observed"] == pytest.approx(0.08)
+    assert r["expected"] == pytest.approx(0.01, rel=0.1)
+    assert "CTR 8.00%" in r["explanation"]
+
+
+def test_clicks_over_impressions_is_flagged(wh: Warehouse) -> None:
+    campaign_history(wh, [*[ad(f"ad{i}", 50_000, 500) for i in range(5)], ad("ad5", 900, 1_200)])
+    got = signals(flags(wh))
+    assert ("ad5", "clicks_over_impressions") in got
+    r = next(r for r in flags(wh) if r["signal"] == "clicks_over_impressions")
+    assert r["severity"] == "high" and r["observed"] == 1_200 and r["threshold"] == 900
+
+
+def test_conversions_above_clicks_are_not_invalid(wh: Warehouse) -> None:
+    # view-through: more conversions than clicks is normal for video ads
+    campaign_history(wh, [*[ad(f"ad{i}", 50_000, 500) for i in range(5)],
+                          ad("ad5", 50_000, 490, conversions=900)])  # fmt: skip
+    assert flags(wh) == []
+
+
+def test_a_new_campaign_without_history_gets_no_ctr_flag(wh: Warehouse) -> None:
+    stage(wh, "delivery", D, [ad("ad0", 50_000, 500), ad("ad1", 50_000, 4_000)])
+    assert flags(wh) == []
+
+
+# ------------------------------------------------------------------------ engagement band
+
+
+def daily(aid: str, er: float, followers: int = 50_000) -> dict:
+    return {"platform": "instagram", "account_id": aid, "followers": followers,
+            "posts_published": 0, "posts_measured": 12, "engagement_rate": er}  # fmt: skip
+
+
+def test_engagement_rate_outside_the_tier_band_is_flagged(wh: Warehouse) -> None:
+    peers = [daily(f"m{i}", 0.02 * (1 + 0.05 * (i % 5 - 2))) for i in range(12)]
+    mart(wh, "influencer_daily", D, [*peers, daily("odd", 0.3)])
+    (r,) = flags(wh)
+    assert (r["entity_id"], r["signal"]) == ("odd", "engagement_rate_outlier")
+    assert r["observed"] == pytest.approx(0.3)
+    assert "above the typical 2.00% of the 13 micro instagram accounts" in r["explanation"]
+
+
+def test_engagement_band_needs_enough_peers(wh: Warehouse) -> None:
+    mart(wh, "influencer_daily", D, [daily("m1", 0.02), daily("m2", 0.021), daily("odd", 0.3)])
+    assert flags(wh) == []
+
+
+# ------------------------------------------------------------------------ authenticity
+
+REAL = {"follower_count": 400, "following_count": 350, "media_count": 80, "has_profile_pic": True,
+        "is_private": False, "biography_length": 60, "username_length": 10,
+        "username_digit_count": 0, "account_age_days": 2_000}  # fmt: skip
+BOT = {"follower_count": 3, "following_count": 2_500, "media_count": 0, "has_profile_pic": False,
+       "is_private": False, "biography_length": 0, "username_length": 12,
+       "username_digit_count": 8, "account_age_days": 20}  # fmt: skip
+
+
+def samples(aid: str, real: int, bots: int) -> list[dict]:
+    rows = [dict(REAL) for _ in range(real)] + [dict(BOT) for _ in range(bots)]
+    return [{**r, "platform": "instagram", "account_id": aid, "follower_id": f"{aid}-{i}"}
+            for i, r in enumerate(rows)]  # fmt: skip
+
+
+def test_low_authenticity_is_flagged(wh: Warehouse) -> None:
+    stage(wh, "follower_samples", D, samples("fake", 10, 10) + samples("fine", 20, 0))
+    (r,) = flags(wh)
+    assert (r["entity_id"], r["signal"], r["observed"]) == ("fake", "low_authenticity", 50.0)
+    assert "only 50% of 20 sampled followers" in r["explanation"]
+
+
+def test_too_small_a_sample_is_not_judged(wh: Warehouse) -> None:
+    stage(wh, "follower_samples", D, samples("tiny", 2, 8))
+    assert flags(wh) == []
+
+
+# ------------------------------------------------------------------------ the mart
+
+
+def test_build_writes_the_partition_with_the_mart_schema(wh: Warehouse) -> None:
+    hist = steady()
+    hist[D] = hist[D - timedelta(days=1)] + 2_000
+    account_history(wh, hist)
+    assert build_fraud_flags(wh, D, "run-1") == 1
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(wh.path(Partition.of("marts", "fraud_flags", D)))
+    assert table.schema.equals(MARTS["fraud_flags"].schema)
+
+
+def test_empty_warehouse_gives_an_empty_mart(wh: Warehouse) -> None:
+    table = compute(wh, "fraud_flags", D)
+    assert table.num_rows == 0 and isinstance(table, pa.Table)
+
+
+def test_keys_are_unique(wh: Warehouse) -> None:
+    stage(wh, "posts", D, [*NORMAL, post("p15", likes=9_000, comments=21, views=21_000)])
+    stage(wh, "follower_samples", D, samples("fake", 10, 10))
+    rows = flags(wh)
+    key = [tuple(r[k] for k in MARTS["fraud_flags"].key) for r in rows]
+    assert len(key) == len(set(key)) > 0
