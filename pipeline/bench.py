@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -95,12 +95,38 @@ def io_floor(raw_files: list[Path], out_dir: Path) -> int:
     return rows
 
 
+def bench_backfill(days: int, work: Path, seed: int, accounts: int = 300) -> tuple[float, float]:
+    """Seconds for ``days`` sequential ``clout run`` processes and for one ``clout backfill
+    --workers 2`` of the same days, at the demo size, against a simulator process."""
+    proc, url = _start_simulator(accounts, seed)
+    first = date(2026, 4, 1)
+    env = {**os.environ, "CLOUT_API_URL": url}
+    cli = [sys.executable, "-m", "pipeline.cli"]
+    try:
+        t0 = time.perf_counter()
+        for i in range(days):
+            day = (first + timedelta(days=i)).isoformat()
+            subprocess.run([*cli, "run", "--date", day], check=True, stdout=subprocess.DEVNULL,
+                           env={**env, "CLOUT_WAREHOUSE": str(work / "sequential")})  # fmt: skip
+        sequential = time.perf_counter() - t0
+        last = (first + timedelta(days=days - 1)).isoformat()
+        t0 = time.perf_counter()
+        subprocess.run([*cli, "backfill", "--start", first.isoformat(), "--end", last,
+                        "--workers", "2"], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, env={**env, "CLOUT_WAREHOUSE": str(work / "backfill")})  # fmt: skip
+        return sequential, time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--accounts", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--date", default="2026-03-01")
     ap.add_argument("--keep", action="store_true", help="keep the benchmark warehouse")
+    ap.add_argument("--backfill-days", type=int, default=30, help="0 skips the backfill bench")
     args = ap.parse_args(argv)
     day = date.fromisoformat(args.date)
 
@@ -187,8 +213,20 @@ def main(argv: list[str] | None = None) -> int:
         roas_s = float(roas["total_s"])
         print(f"  {'ROAS: 1M orders + 500k delivery':<28} {roas_s:>8.2f} s  ({roas})")
 
+        from pipeline.scoring.bench import bench_scoring
+
+        scoring_s = bench_scoring(100_000, 10)
+        print(f"  {'score 100k accounts x 10 briefs':<28} {scoring_s:>8.2f} s")
         classify_s = bench_classify(1_000_000)
         print(f"  {'classify 1M profiles':<28} {classify_s:>8.2f} s")
+        backfill_key = ""
+        if args.backfill_days:
+            n = args.backfill_days
+            seq_s, bf_s = bench_backfill(n, work, args.seed)
+            print(f"  {f'{n} sequential clout run':<28} {seq_s:>8.2f} s  ({seq_s / n:.2f} s a day)")
+            print(f"  {f'clout backfill of {n} days':<28} {bf_s:>8.2f} s  ({bf_s / n:.2f} s a day, "
+                  f"--workers 2): {bf_s / seq_s:.2f}x")  # fmt: skip
+            backfill_key = f" backfill_ratio={bf_s / seq_s:.2f}"
         ratio = e2e / t_floor
         print(
             f"landed raw -> published marts: {e2e:.2f} s = {ratio:.2f}x the I/O floor "
@@ -198,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
             f"bench: accounts={args.accounts} post_rows={post_rows} e2e_s={e2e:.2f} "
             f"floor_s={t_floor:.2f} ratio={ratio:.2f} peak_rss_mib={peak:.0f} "
             f"extract_rows_per_s={raw_rows / t_extract:.0f} classify_1m_s={classify_s:.2f} "
-            f"validate_rows_per_s={validate_rps:.0f} gx_s={t_gx:.2f} roas_s={roas_s:.2f}"
+            f"validate_rows_per_s={validate_rps:.0f} gx_s={t_gx:.2f} roas_s={roas_s:.2f} "
+            f"scoring_s={scoring_s:.2f}"
+            f"{backfill_key}"
         )
     finally:
         proc.terminate()

@@ -33,6 +33,15 @@ def _mount_brand() -> None:
 
 _mount_brand()
 
+
+def _mount_scoring() -> None:
+    from pipeline.cli_scoring import shortlist
+
+    app.command("shortlist")(shortlist)
+
+
+_mount_scoring()
+
 T = TypeVar("T")
 
 

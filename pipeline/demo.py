@@ -79,6 +79,9 @@ def run_demo(days: list[date], accounts: int = 300, seed: int = 7, echo: Echo = 
         campaigns, orders_url = write_demo_shop(sim.world, shop_dir, days[0], days[-1])
         os.environ.setdefault("CLOUT_CAMPAIGNS", str(campaigns))
         os.environ.setdefault("CLOUT_ORDERS_URL", orders_url)
+        from pipeline.simulator.briefs import write_demo_briefs
+
+        os.environ.setdefault("CLOUT_BRIEFS", str(write_demo_briefs(shop_dir / "briefs")))
         os.environ["CLOUT_API_URL"] = sim.url
         os.environ["CLOUT_API_TOKEN"] = sim.token
         reload_settings()

@@ -28,12 +28,15 @@ def build_mart(wh: Warehouse, name: str, dt: date, run_id: str) -> int:
     """Compute one mart for one day and publish it as that day's partition; returns rows.
 
     Marts that need Python before their SQL (classifying follower samples, threshold
-    variables) have their own builder in ``pipeline.fraud.marts.BUILDERS``.
+    variables) have their own builder in ``pipeline.fraud.marts.BUILDERS``; the brief scores
+    (registered briefs and rates) in ``pipeline.scoring.marts.BUILDERS``.
     """
     from pipeline.fraud.marts import BUILDERS
+    from pipeline.scoring.marts import BUILDERS as SCORING_BUILDERS
 
-    if name in BUILDERS:
-        return BUILDERS[name](wh, dt, run_id)
+    builders = {**BUILDERS, **SCORING_BUILDERS}
+    if name in builders:
+        return builders[name](wh, dt, run_id)
     mart = MARTS[name]
     con = connect()
     try:

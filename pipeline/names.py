@@ -5,7 +5,9 @@
 
 PLATFORMS: tuple[str, ...] = ("instagram", "tiktok", "youtube")
 SOURCE_TABLES: tuple[str, ...] = ("accounts", "posts", "audience", "follower_samples", "delivery")
-MARTS: tuple[str, ...] = ("influencer_daily", "fraud_flags", "audience_quality")
+MARTS: tuple[str, ...] = (
+    "influencer_daily", "fraud_flags", "audience_quality", "influencer_scores",
+)  # fmt: skip
 
 
 def staging_name(table: str) -> str:

@@ -226,7 +226,37 @@ AUDIENCE_QUALITY = Mart(
     ),
 )
 
-MARTS: dict[str, Mart] = {m.name: m for m in (INFLUENCER_DAILY, FRAUD_FLAGS, AUDIENCE_QUALITY)}
+INFLUENCER_SCORES = Mart(
+    name="influencer_scores",
+    key=("brief_id", "platform", "account_id"),
+    grain="one row per brief, account passing the brief's filters and day "
+    "(pipeline.scoring; formula in sql/influencer_scores.sql)",
+    schema=_s(
+        ("brief_id", pa.string(), False),
+        ("platform", pa.string(), False),
+        ("account_id", pa.string(), False),
+        ("followers", pa.int64(), False),
+        ("category", pa.string(), True),
+        ("quality_score", pa.float64(), False),
+        ("audience_fit", pa.float64(), False),
+        ("age_fit", pa.float64(), True),
+        ("gender_fit", pa.float64(), True),
+        ("country_fit", pa.float64(), True),
+        ("interest_fit", pa.float64(), True),
+        ("niche_fit", pa.float64(), False),
+        ("authenticity_pct", pa.float64(), True),
+        ("engagement_rate", pa.float64(), True),
+        ("est_reach", pa.float64(), True),
+        ("est_post_price", pa.float64(), False),
+        ("expected_cpm", pa.float64(), True),
+        ("score", pa.float64(), False),
+        ("rank", pa.int64(), False),
+    ),
+)
+
+MARTS: dict[str, Mart] = {
+    m.name: m for m in (INFLUENCER_DAILY, FRAUD_FLAGS, AUDIENCE_QUALITY, INFLUENCER_SCORES)
+}
 
 if tuple(SOURCE_TABLES) != names.SOURCE_TABLES or tuple(MARTS) != names.MARTS:
     raise ImportError("pipeline.names disagrees with pipeline.schemas: update both together")

@@ -38,6 +38,9 @@ def dag_run(airflow_home: Path, sim: SimulatorThread, tmp_path_factory: pytest.T
     mp.setenv("CLOUT_API_URL", sim.url)
     mp.setenv("CLOUT_API_TOKEN", sim.token)
     mp.setenv("CLOUT_PII_KEY", "e2e-key")
+    from pipeline.simulator.briefs import write_demo_briefs
+
+    mp.setenv("CLOUT_BRIEFS", str(write_demo_briefs(root.parent / "briefs")))
     reload_settings()
     dag = load_dag("influencer_daily")
     states = [run_dag_for_day(dag, d) for d in DAYS]
