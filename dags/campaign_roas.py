@@ -9,33 +9,11 @@ Idempotent per day: rerunning D rewrites the same partitions.
 
 from __future__ import annotations
 
-import os
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, task
 
+from pipeline.airflow_common import default_args, processed_day
 from pipeline.names import BRAND_MARTS, asset_uri
-
-
-def _on_failure(context: dict) -> None:  # type: ignore[type-arg]
-    from pipeline.run import task_failed
-
-    task_failed(context)
-
-
-default_args = {
-    "on_failure_callback": _on_failure,
-    "owner": "clout",
-    "retries": 2,
-    "retry_delay": timedelta(seconds=float(os.environ.get("CLOUT_RETRY_DELAY_S", "120"))),
-    "retry_exponential_backoff": True,
-}
-
-
-def _day(context: dict) -> pendulum.Date:  # type: ignore[type-arg]
-    return context["data_interval_start"].in_timezone("UTC").date()
-
 
 with DAG(
     dag_id="campaign_roas",
@@ -44,7 +22,7 @@ with DAG(
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,  # runs rebuild overlapping windows: one at a time
-    default_args=default_args,
+    default_args=default_args(),
     tags=["clout", "brand"],
 ) as dag:
 
@@ -52,18 +30,18 @@ with DAG(
     def campaigns(**context: object) -> dict:  # type: ignore[type-arg]
         from pipeline.brand.run import campaigns as run_campaigns
 
-        return run_campaigns(_day(context), str(context["run_id"]))
+        return run_campaigns(processed_day(context), str(context["run_id"]))
 
     @task(outlets=[Asset(asset_uri("staging", "stg_orders"))])
     def orders(**context: object) -> dict:  # type: ignore[type-arg]
         from pipeline.brand.run import orders as run_orders
 
-        return run_orders(_day(context), str(context["run_id"]))
+        return run_orders(processed_day(context), str(context["run_id"]))
 
     @task(outlets=[Asset(asset_uri("marts", m)) for m in BRAND_MARTS])
     def campaign_marts(**context: object) -> dict:  # type: ignore[type-arg]
         from pipeline.brand.run import campaign_marts as run_marts
 
-        return run_marts(_day(context), str(context["run_id"]))
+        return run_marts(processed_day(context), str(context["run_id"]))
 
     [campaigns(), orders()] >> campaign_marts()

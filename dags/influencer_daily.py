@@ -6,34 +6,11 @@ Wiring only: each task is one call into ``pipeline.run``. A run's data interval 
 
 from __future__ import annotations
 
-import os
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, task
 
+from pipeline.airflow_common import default_args, processed_day
 from pipeline.names import MARTS, PLATFORMS, SOURCE_TABLES, asset_uri, staging_name
-
-
-def _on_failure(context: dict) -> None:  # type: ignore[type-arg]
-    from pipeline.run import task_failed
-
-    task_failed(context)
-
-
-default_args = {
-    "on_failure_callback": _on_failure,
-    "owner": "clout",
-    "retries": 2,
-    # CLOUT_RETRY_DELAY_S shortens the wait in tests and demos (default 2 minutes)
-    "retry_delay": timedelta(seconds=float(os.environ.get("CLOUT_RETRY_DELAY_S", "120"))),
-    "retry_exponential_backoff": True,
-}
-
-
-def _day(context: dict) -> pendulum.Date:  # type: ignore[type-arg]
-    return context["data_interval_start"].in_timezone("UTC").date()
-
 
 with DAG(
     dag_id="influencer_daily",
@@ -42,7 +19,7 @@ with DAG(
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=4,
-    default_args=default_args,
+    default_args=default_args(),
     tags=["clout"],
 ) as dag:
 
@@ -50,7 +27,7 @@ with DAG(
     def extract(platform: str, **context: object) -> list[dict]:  # type: ignore[type-arg]
         from pipeline.run import extract as run_extract
 
-        return run_extract(_day(context), platform, str(context["run_id"]))
+        return run_extract(processed_day(context), platform, str(context["run_id"]))
 
     landed = extract.expand(platform=list(PLATFORMS))
 
@@ -61,7 +38,7 @@ with DAG(
         def stage(table: str = table, **context: object) -> dict:  # type: ignore[type-arg]
             from pipeline.run import stage as run_stage
 
-            return run_stage(_day(context), table, str(context["run_id"]))
+            return run_stage(processed_day(context), table, str(context["run_id"]))
 
         staged.append(stage())
 
@@ -69,13 +46,13 @@ with DAG(
     def marts(**context: object) -> dict:  # type: ignore[type-arg]
         from pipeline.run import marts as run_marts
 
-        return run_marts(_day(context), str(context["run_id"]))
+        return run_marts(processed_day(context), str(context["run_id"]))
 
     @task
     def publish(**context: object) -> str:
         from pipeline.run import publish as run_publish
 
-        return run_publish(_day(context), str(context["run_id"]))
+        return run_publish(processed_day(context), str(context["run_id"]))
 
     built = marts()
     for step in staged:
