@@ -8,8 +8,9 @@
 --   else to the one whose utm_content it carries, if the order's day is within
 --   [live_date, live_date + window_days]; several candidates: promo before UTM, then the one
 --   whose campaign_id equals the order's utm_campaign, then the latest live_date.
--- * revenue: net_amount on the order's day; refunded_amount is subtracted on the refund's day,
---   the UTC day of the order's latest update (the shop table has no refund timestamp).
+-- * revenue: net_amount on the order's day; refunded_amount is subtracted on the order's day
+--   too (DESIGN section 4), whenever the refund arrives: every nightly run rebuilds the
+--   attribution window, so a late refund corrects the day its order was placed.
 --   Cancelled, failed, pending and voided orders count for nothing. cogs on the order's day.
 -- * currencies: every amount converted to the campaign currency at that day's FX rate.
 -- * ad_spend = fee + seeding_cost on the deliverable's live_date + paid delivery spend that day.
@@ -43,7 +44,7 @@ orders as (
     select
         order_id, currency, net_amount, refunded_amount, cogs_amount, utm_campaign,
         cast(created_at as date) as order_dt,
-        case when refunded_amount > 0 then cast(updated_at as date) end as refund_dt,
+        case when refunded_amount > 0 then cast(created_at as date) end as refund_dt,
         upper(trim(promo_code)) as promo_key,
         lower(trim(utm_content)) as utm_key
     from stg_orders
