@@ -141,9 +141,11 @@ def stage_rows(
         else f"""qualify row_number() over (
             partition by {key} order by _extracted_at desc, _page desc, _pos desc) = 1"""
     )
-    staged = con.sql(
-        f"select {cols} from checked where not _bad {latest} order by _file, _page, _pos"
-    ).to_arrow_table()
+    # DuckDB keeps insertion (served) order through plain projections and filters; a window
+    # (a group rule, the dedup) may reorder, and then the order is restored explicitly
+    reorders = latest or any(" over " in f" {r.fails.lower()} " for r in rules)
+    order = "order by _file, _page, _pos" if reorders else ""
+    staged = con.sql(f"select {cols} from checked where not _bad {latest} {order}").to_arrow_table()
     if bad:
         raw_cols = ", ".join(f'"r_{f.name}" as "{f.name}"' for f in table.schema)
         # reasons over all rows, then the filter: group rules (window sums) see every row
