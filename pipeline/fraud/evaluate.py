@@ -32,12 +32,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from pipeline.schemas import MARTS, PLATFORMS, SOURCE_TABLES
 from pipeline.simulator.world import World
-from pipeline.warehouse.catalog import register_views
+from pipeline.warehouse.catalog import query
 from pipeline.warehouse.storage import Warehouse
 
 
@@ -113,13 +112,7 @@ def run_simulated(
 
 
 def _read(wh: Warehouse, sql: str) -> pd.DataFrame:
-    con = duckdb.connect()
-    try:
-        con.execute("set TimeZone = 'UTC'")
-        register_views(con, wh)
-        return con.sql(sql).df()
-    finally:
-        con.close()
+    return query(wh, sql).to_pandas()
 
 
 def _keys(frame: pd.DataFrame, cols: list[str]) -> set[tuple]:

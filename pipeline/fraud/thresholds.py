@@ -13,7 +13,6 @@ defined (an unset variable would be NULL and silently disable a signal).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline.validate.suites import EXPECTATIONS_DIR, SuiteError, severity_of
+from pipeline.validate.suites import EXPECTATIONS_DIR, SuiteError, read_suite_file, severity_of
 
 #: The suite of the fraud thresholds (in a sub-folder: the top level holds one suite per
 #: source table).
@@ -32,16 +31,7 @@ _VAR_RE = re.compile(r"getvariable\('(fraud_[a-z0-9_]+)'\)")
 
 def load_fraud_suite(path: Path | None = None) -> dict[str, Any]:
     """The fraud-threshold suite as its JSON dict."""
-    p = path or SUITE_PATH
-    try:
-        suite = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SuiteError(f"fraud threshold suite missing: {p}") from None
-    except json.JSONDecodeError as e:
-        raise SuiteError(f"{p}: not valid JSON ({e})") from None
-    if not isinstance(suite, dict) or not isinstance(suite.get("expectations"), list):
-        raise SuiteError(f"{p}: not an expectation suite (no 'expectations' list)")
-    return suite
+    return read_suite_file(path or SUITE_PATH, "the fraud thresholds")
 
 
 def thresholds(suite: Mapping[str, Any] | None = None) -> dict[str, float]:

@@ -109,11 +109,16 @@ def suite_path(table: str, directory: Path | None = None) -> Path:
 
 def load_suite(table: str, directory: Path | None = None) -> dict[str, Any]:
     """The suite of ``table`` as its JSON dict (GX's serialised ``ExpectationSuite``)."""
-    path = suite_path(table, directory)
+    return read_suite_file(suite_path(table, directory), f"table {table!r}")
+
+
+def read_suite_file(path: Path, what: str) -> dict[str, Any]:
+    """A suite file as its JSON dict; a SuiteError naming the file when it is missing or not a
+    suite (``what`` says whose suite it is)."""
     try:
         suite = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SuiteError(f"no expectation suite for table {table!r}: {path} is missing") from None
+        raise SuiteError(f"no expectation suite for {what}: {path} is missing") from None
     except json.JSONDecodeError as e:
         raise SuiteError(f"{path}: not valid JSON ({e})") from None
     if not isinstance(suite, dict) or not isinstance(suite.get("expectations"), list):
