@@ -76,17 +76,19 @@ def extract(dt: date, platform: str, run_id: str) -> list[dict[str, Any]]:
 def stage(dt: date, table: str, run_id: str) -> dict[str, Any]:
     """Validate and stage one table for the day, then run its GX suite on the staged data."""
     wh = warehouse()
-    with wh.day_lock(f"stage-{table}", dt), tracked(wh, run_id, dt, f"stage:{table}") as n:
-        started = time.perf_counter()
-        result = asdict(stage_table(wh, table, dt, run_id))
-        result["stage_s"] = round(time.perf_counter() - started, 3)
-        n["rows_in"], n["rows_out"] = result["raw_rows"], result["staged_rows"]
-    with wh.day_lock(f"stage-{table}", dt), tracked(wh, run_id, dt, f"validate:{table}") as n:
-        started = time.perf_counter()
-        records = validate_staged(wh, table, dt, run_id)
-        result["gx_s"] = round(time.perf_counter() - started, 3)
-        result["gx_failed"] = sum(not r.success for r in records)
-        n["rows_in"] = result["staged_rows"]
+    # one lock over both: another run must not restage the table between staging and its check
+    with wh.day_lock(f"stage-{table}", dt):
+        with tracked(wh, run_id, dt, f"stage:{table}") as n:
+            started = time.perf_counter()
+            result = asdict(stage_table(wh, table, dt, run_id))
+            result["stage_s"] = round(time.perf_counter() - started, 3)
+            n["rows_in"], n["rows_out"] = result["raw_rows"], result["staged_rows"]
+        with tracked(wh, run_id, dt, f"validate:{table}") as n:
+            started = time.perf_counter()
+            records = validate_staged(wh, table, dt, run_id)
+            result["gx_s"] = round(time.perf_counter() - started, 3)
+            result["gx_failed"] = sum(not r.success for r in records)
+            n["rows_in"] = result["staged_rows"]
     return result
 
 
