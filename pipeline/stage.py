@@ -105,20 +105,28 @@ def _check_contract(con: duckdb.DuckDBPyConnection, table: SourceTable, dt: str)
     return total
 
 
+def _is_group_rule(rule: Rule) -> bool:
+    """A rule over a window (a group of rows, e.g. the shares of one account and dimension)."""
+    return " over " in f" {rule.fails.lower()} "
+
+
 def stage_rows(
     con: duckdb.DuckDBPyConnection, table: SourceTable, rules: list[Rule]
 ) -> tuple[pa.Table, pa.Table, int]:
     """From ``raw_rows``: (staged, quarantined, dropped duplicates).
 
     Leaves the temp table ``checked`` (cast columns, the raw text of the required columns,
-    ``_bad``) for further counts. Only the clean path is materialised: where some rows fail,
-    they are read again with their raw text and reasons. Duplicates are looked for first, and
-    only a day that has some pays for the window that keeps the latest row per key. Staged
-    rows keep the order they were served in (file, page, position), so the same raw data always
-    gives the same files.
+    ``_bad``, ``_dup``) for further counts. The clean path is one pass in served order (file,
+    page, position), and DuckDB keeps that order through plain projections and filters, so the
+    same raw data always gives the same files. What needs a window is done afterwards on narrow
+    columns of ``checked``, and only marks rows: the group rules (every row, bad ones included,
+    counts in its group), and the dedup that keeps the latest row per key, which only a day
+    with repeated keys pays for. Where some rows fail, they are read again with their raw text
+    and reasons.
     """
     casts = ", ".join(f'{cast_sql(f.name, f.type)} as "{f.name}"' for f in table.schema)
-    any_fails = " or ".join(f"({r.fails})" for r in rules) or "false"
+    row_rules = [r for r in rules if not _is_group_rule(r)]
+    any_fails = " or ".join(f"({r.fails})" for r in row_rules) or "false"
     typed = f"select *, {casts} from raw_rows"
     checked = f"select *, coalesce({any_fails}, false) as _bad from ({typed})"
     cols = ", ".join(f'"{f.name}"' for f in table.schema)
@@ -126,26 +134,37 @@ def stage_rows(
     con.execute(
         f"""
         create or replace temp table checked as
-        select _extracted_at, _file, _page, _pos, _bad{required_raw}, {cols} from ({checked})
+        select _extracted_at, _file, _page, _pos, _bad, false as _dup{required_raw}, {cols}
+        from ({checked})
         """
     )
+    for rule in rules:
+        if _is_group_rule(rule):
+            con.execute(
+                f"""update checked set _bad = true where rowid in (
+                    select rowid from (select rowid, {rule.fails} as _f from checked) where _f)"""
+            )
     key = ", ".join(f'"{k}"' for k in table.key)
     counts = con.execute(
         f"""select count(*) filter (where not _bad), count(distinct hash({key})) filter (where
             not _bad), count(*) filter (where _bad) from checked"""
     ).fetchall()[0]
     good, distinct, bad = (int(c) for c in counts)
-    latest = (
-        ""
-        if good == distinct  # no duplicate keys: no need for the window
-        else f"""qualify row_number() over (
-            partition by {key} order by _extracted_at desc, _page desc, _pos desc) = 1"""
-    )
-    # DuckDB keeps insertion (served) order through plain projections and filters; a window
-    # (a group rule, the dedup) may reorder, and then the order is restored explicitly
-    reorders = latest or any(" over " in f" {r.fails.lower()} " for r in rules)
-    order = "order by _file, _page, _pos" if reorders else ""
-    staged = con.sql(f"select {cols} from checked where not _bad {latest} {order}").to_arrow_table()
+    if good != distinct:  # some keys repeat (or hashes collide): mark all but the latest row
+        con.execute(
+            f"""
+            update checked set _dup = true where rowid in (
+                select rowid from (
+                    select rowid, row_number() over (partition by {key}
+                        order by _extracted_at desc, _page desc, _pos desc) as _n
+                    from checked
+                    where not _bad and hash({key}) in (
+                        select hash({key}) from checked where not _bad
+                        group by hash({key}) having count(*) > 1)
+                ) where _n > 1)
+            """
+        )
+    staged = con.sql(f"select {cols} from checked where not _bad and not _dup").to_arrow_table()
     if bad:
         raw_cols = ", ".join(f'"r_{f.name}" as "{f.name}"' for f in table.schema)
         # reasons over all rows, then the filter: group rules (window sums) see every row

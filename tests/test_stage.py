@@ -112,6 +112,24 @@ def test_duplicates_within_and_across_pages_keep_the_latest(tmp_path: Path) -> N
     assert staged(wh, "accounts")[0]["followers"] == 3
 
 
+def test_survivors_keep_the_served_order(tmp_path: Path) -> None:
+    # dedup and the row rules only mark rows: the staged file lists the kept rows as served
+    wh = Warehouse(tmp_path)
+    land(
+        wh,
+        "accounts",
+        [
+            {"data": [account(3), account(1, followers=1), account(5)], "next_cursor": "c"},
+            {"data": [account(2), account(4, followers=-1), account(1, followers=9)]},
+        ],
+    )
+    r = stage_table(wh, "accounts", DT, "run-1")
+    assert (r.staged_rows, r.quarantined_rows, r.duplicate_rows) == (4, 1, 1)
+    assert [(a["account_id"], a["followers"]) for a in staged(wh, "accounts")] == [
+        ("3", 1003), ("5", 1005), ("2", 1002), ("1", 9)
+    ]  # fmt: skip
+
+
 def test_empty_day_is_valid(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path)
     land(wh, "accounts", [{"data": [], "next_cursor": None}])
