@@ -134,7 +134,7 @@ def stage_rows(
     con.execute(
         f"""
         create or replace temp table checked as
-        select _extracted_at, _file, _page, _pos, _bad, false as _dup{required_raw}, {cols}
+        select _extracted_at, _page, _pos, _bad, false as _dup{required_raw}, {cols}
         from ({checked})
         """
     )

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.warehouse import storage
 from pipeline.warehouse.storage import DayLocked, Partition, Warehouse, sha256_file
 
 
@@ -39,6 +40,24 @@ def test_write_read_back_with_manifest(tmp_path: Path) -> None:
     assert m["files"][0]["sha256"] == sha256_file(path)
     assert json.loads(wh.manifest_path(part).read_text()) == m
     assert wh.manifests("staging", "stg_t", "2026-03-01") == [m]
+
+
+def test_large_table_is_written_as_ordered_slices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage, "ROWS_PER_FILE", 10)
+    wh = Warehouse(tmp_path)
+    part = Partition.of("staging", "stg_t", "2026-03-01")
+    t = pa.table({"a": list(range(35)), "b": [str(i) for i in range(35)]})
+    m = wh.write_table(part, t, "run-1")
+    names = [f["name"] for f in m["files"]]
+    assert names == ["part-0.parquet", "part-1.parquet", "part-2.parquet"]  # 35 // 10
+    assert pq.read_table(wh.path(part)).equals(t)  # in order
+    assert [pq.read_metadata(wh.path(part) / n).num_rows for n in names] == [12, 12, 11]
+    before = [f["sha256"] for f in m["files"]]
+    assert [f["sha256"] for f in wh.write_table(part, t, "run-2")["files"]] == before
+    monkeypatch.setattr(storage, "ROWS_PER_FILE", 1)
+    assert len(wh.write_table(part, t, "run-3")["files"]) == storage.MAX_FILES
 
 
 def test_rewrite_replaces_only_that_day(tmp_path: Path) -> None:
