@@ -289,7 +289,7 @@ def fraud_evaluate(
         typer.echo(f"fraud signals against the simulator's ground truth, {first} to {last}:")
         _print_table(pa.Table.from_pandas(signals, preserve_index=False))
         typer.echo("")
-        typer.echo("authenticity estimates within 5 points of the truth (100 - 100 * fake share):")
+        typer.echo("authenticity estimates within 5 points of the truth (column truth):")
         _print_table(pa.Table.from_pandas(authenticity, preserve_index=False))
 
     _guard(body)

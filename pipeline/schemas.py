@@ -223,6 +223,9 @@ AUDIENCE_QUALITY = Mart(
         ("growth_health", pa.float64(), True),
         ("engagement_health", pa.float64(), True),
         ("audience_quality_score", pa.float64(), True),
+        ("followers_sampled_28d", pa.int64(), True),
+        ("authenticity_pct_28d", pa.float64(), True),
+        ("suspicious_pct_28d", pa.float64(), True),
     ),
 )
 

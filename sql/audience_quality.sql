@@ -3,9 +3,11 @@
 -- by pipeline.fraud.classify): real_pct + suspicious_pct + mass_followers_pct +
 -- influencer_followers_pct = 100; authenticity_pct = real + influencers; reachability_pct =
 -- followers following fewer than 1,500 accounts. NULL where no follower was sampled.
+-- followers_sampled_28d, authenticity_pct_28d and suspicious_pct_28d pool the day's sample with
+-- the 27 days before (this mart's own earlier rows): the stable estimate of the audience.
 --
 -- audience_quality_score (0-100) is a weighted mean of five components, each 0-100:
---   40 %  authenticity_pct
+--   40 %  authenticity_pct_28d
 --   15 %  reachability_pct
 --   20 %  engagement_score   = 100 * r / (1 + r), r = engagement rate / median engagement
 --                              rate of the platform and size tier (50 at the peer median,
@@ -70,6 +72,9 @@ components as (
         composition.mass_followers_pct,
         composition.influencer_followers_pct,
         composition.reachability_pct,
+        composition.followers_sampled_28d,
+        composition.authenticity_pct_28d,
+        composition.suspicious_pct_28d,
         engagement.engagement_score,
         greatest(100.0 - 25.0 * coalesce(spike_days.spike_days, 0), 0.0) as growth_health,
         case when posts.posts > 0
@@ -86,11 +91,11 @@ components as (
 select
     *,
     (
-        coalesce(0.40 * authenticity_pct, 0) + coalesce(0.15 * reachability_pct, 0)
+        coalesce(0.40 * authenticity_pct_28d, 0) + coalesce(0.15 * reachability_pct, 0)
         + coalesce(0.20 * engagement_score, 0) + coalesce(0.15 * growth_health, 0)
         + coalesce(0.10 * engagement_health, 0)
     ) / (
-        0.40 * (authenticity_pct is not null)::int + 0.15 * (reachability_pct is not null)::int
+        0.40 * (authenticity_pct_28d is not null)::int + 0.15 * (reachability_pct is not null)::int
         + 0.20 * (engagement_score is not null)::int + 0.15 * (growth_health is not null)::int
         + 0.10 * (engagement_health is not null)::int
     ) as audience_quality_score

@@ -172,6 +172,12 @@ _FOLLOW_DOW = _FOLLOW_DOW / _FOLLOW_DOW.mean()
 #: reference day of the follower trajectories; growth saturates ~2 years either side
 REF_ORDINAL = dt.date(2026, 1, 1).toordinal()
 _HORIZON = 730.0
+# sampled followers who are people: shares of mass followers (following 1,500-7,500) and
+# influencers, and the (median, sigma) of the lognormal following count of the others
+_PEOPLE_MASS_RATE = 0.07
+_PEOPLE_CELEB_RATE = 0.02
+_CELEB_FOLLOWING = (500.0, 0.6)
+_PERSON_FOLLOWING = (380.0, 0.85)
 _MIN_ORDINAL = dt.date(1971, 1, 1).toordinal()
 _POST_WINDOW = 30
 _L = 8  # event slots per schedule cycle
@@ -369,6 +375,19 @@ class _Campaign:
     vvr: Array
     freq: Array
 
+
+
+def _people_reachable() -> float:
+    """Share of follower profiles of people (not bots) that follow at most 1,500 accounts: by
+    DESIGN section 5 they are the real people and influencers, the others mass followers."""
+    from math import erf, log, sqrt
+
+    def below(median: float, sigma: float) -> float:  # P(lognormal < 1,501), counts floored
+        return 0.5 * (1.0 + erf((log(1501.0) - log(median)) / (sigma * sqrt(2.0))))
+
+    celeb = _PEOPLE_CELEB_RATE * below(*_CELEB_FOLLOWING)
+    other = (1.0 - _PEOPLE_CELEB_RATE) * below(*_PERSON_FOLLOWING)
+    return (1.0 - _PEOPLE_MASS_RATE) * (celeb + other)
 
 class World:
     """A deterministic synthetic world of influencer accounts, posts, audiences and ads.
@@ -975,8 +994,8 @@ class World:
 
         fake = hu(0) < a.fake_share[acc]
         crude = hu(1) < 0.65  # among bots: crude vs. sophisticated
-        mass = hu(2) < 0.07  # among people: mass followers
-        celeb = hu(3) < 0.02  # among people: influencers
+        mass = hu(2) < _PEOPLE_MASS_RATE  # among people: mass followers
+        celeb = hu(3) < _PEOPLE_CELEB_RATE  # among people: influencers
 
         def lognormal(median: float, sigma: float, stream: int) -> Array:
             return np.exp(np.log(median) + sigma * hn(stream))
@@ -1005,7 +1024,9 @@ class World:
             lambda: np.where(
                 mass,
                 1500 + hu(6) * 6000,
-                np.where(celeb, lognormal(500, 0.6, 6), lognormal(380, 0.85, 7)),
+                np.where(
+                    celeb, lognormal(*_CELEB_FOLLOWING, 6), lognormal(*_PERSON_FOLLOWING, 7)
+                ),
             ),
             by_crude(lambda: lognormal(2200, 0.6, 22), lambda: lognormal(900, 0.7, 23)),
             0,
@@ -1362,7 +1383,9 @@ class World:
         * ``follower_spikes``: platform, account_id, dt, bought_followers (+ followers_before,
           followers_after) -- bought followers; never on a day with a viral post.
         * ``fake_audience``: platform, account_id, fake_share (true share of bot followers,
-          every account), injected (account in the fake-audience or bought-followers group).
+          every account), authentic_share (true share of followers who are real people or
+          influencers as DESIGN section 5 counts them: people following at most 1,500
+          accounts), injected (account in the fake-audience or bought-followers group).
         * ``fake_followers``: platform, account_id, follower_id, dt, is_fake -- one row per
           follower sampled by ``follower_samples`` on each day.
         * ``pods``: platform, account_id, pod_weekdays (0 = Monday; the pod's schedule).
@@ -1482,6 +1505,7 @@ class World:
                 "platform": plat_s[a.plat],
                 "account_id": acc_ids,
                 "fake_share": np.round(a.fake_share, 4),
+                "authentic_share": np.round((1.0 - a.fake_share) * _people_reachable(), 4),
                 "injected": a.fake_group | a.bought,
             }
         )

@@ -45,6 +45,25 @@ def test_composition_by_hand(wh: Warehouse) -> None:
     assert q["reachability_pct"] == 60.0
 
 
+def test_samples_of_the_28_days_are_pooled(wh: Warehouse) -> None:
+    """authenticity_pct_28d: today's sample plus the earlier days' rows of this mart (27 days
+    back, not 28); the day's own percentages stay the day's."""
+    accounts(wh, "a1")
+    for back, (real, bots) in ((28, (0, 40)), (27, (20, 20)), (1, (10, 0))):
+        day = D - timedelta(days=back)
+        mart(wh, "audience_quality", day, [{
+            "platform": "instagram", "account_id": "a1", "followers_sampled": real + bots,
+            "authenticity_pct": 100.0 * real / (real + bots),
+            "suspicious_pct": 100.0 * bots / (real + bots),
+        }])  # fmt: skip
+    stage(wh, "follower_samples", D, samples("a1", 5, 5))
+    q = quality(wh)["a1"]
+    assert (q["followers_sampled"], q["authenticity_pct"]) == (10, 50.0)
+    assert q["followers_sampled_28d"] == 10 + 40 + 10  # the day 28 back is out
+    assert q["authenticity_pct_28d"] == pytest.approx(100.0 * (5 + 20 + 10) / 60)
+    assert q["suspicious_pct_28d"] == pytest.approx(100.0 * (5 + 20) / 60)
+
+
 def test_score_blend_by_hand(wh: Warehouse) -> None:
     """authenticity 100, reachability 100, no posts/engagement, no spikes: components
     authenticity (40), reachability (15), growth health 100 (15) -> 100."""
@@ -134,7 +153,8 @@ def test_percentages_and_scores_stay_in_range(tmp_path_factory, groups, ers) -> 
     assert len(rows) == len(ids)
     for r in rows:
         for c in (*PCTS, "authenticity_pct", "reachability_pct", "engagement_score",
-                  "growth_health", "audience_quality_score"):  # fmt: skip
+                  "growth_health", "audience_quality_score", "authenticity_pct_28d",
+                  "suspicious_pct_28d"):  # fmt: skip
             assert r[c] is None or 0.0 <= r[c] <= 100.0, (c, r[c])
         assert sum(r[c] for c in PCTS) == pytest.approx(100.0)
         assert r["authenticity_pct"] == pytest.approx(r["real_pct"] + r["influencer_followers_pct"])

@@ -224,7 +224,7 @@ def test_low_authenticity_is_flagged(wh: Warehouse) -> None:
     stage(wh, "follower_samples", D, samples("fake", 10, 10) + samples("fine", 20, 0))
     (r,) = flags(wh)
     assert (r["entity_id"], r["signal"], r["observed"]) == ("fake", "low_authenticity", 50.0)
-    assert "only 50% of 20 sampled followers" in r["explanation"]
+    assert "only 50% of 20 followers sampled in the 28 days to" in r["explanation"]
 
 
 def test_too_small_a_sample_is_not_judged(wh: Warehouse) -> None:
