@@ -1,16 +1,20 @@
 -- fraud_flags: one row per entity (account, post, ad delivery), day and signal
 -- (DESIGN sections 4, 5). The signal models are the views fraud_growth, fraud_engagement,
--- fraud_posts, fraud_delivery and fraud_authenticity (sql/fraud_<name>.sql); the thresholds
+-- fraud_decoupling, fraud_posts, fraud_delivery and fraud_authenticity
+-- (sql/fraud_<name>.sql); the thresholds
 -- come from expectations/marts/fraud_flags.json (pipeline.fraud.thresholds).
 -- observed / expected / threshold are in the unit of the signal's statistic: robust z for
 -- growth, the ratio itself for post ratios and CTR (threshold = the robust-z cut), percent for
--- authenticity, clicks for clicks_over_impressions.
+-- authenticity, clicks for clicks_over_impressions, the engagement growth factor (expected: the
+-- follower growth factor) for growth_without_engagement.
 with
 
 flags as (
     select * from fraud_growth
     union all by name
     select * from fraud_engagement
+    union all by name
+    select * from fraud_decoupling
     union all by name
     select * from fraud_posts
     union all by name

@@ -18,6 +18,8 @@ Units of comparison (each a set of keys; precision = |flagged & true| / |flagged
 * ``comments_inflated``: accounts with a flagged post in the range vs ``pods``;
 * ``low_authenticity``: account-days vs accounts whose true authentic share (real people and
   influencers, ``authentic_share``) is below 75 %;
+* ``growth_without_engagement``: account-days vs accounts that bought followers between 24 and
+  6 days before the day (the span the signal compares);
 * ``engagement_rate_outlier``: account-days vs accounts in a pod or buying likes (any
   inflated post in the range), a loose truth: the signal is a band, not a fraud detector.
 """
@@ -202,6 +204,20 @@ def evaluate_warehouse(
     rows.append(
         _row("low_authenticity", "account-day", "true authenticity < 75",
              flagged(["low_authenticity"], acc_day), true_low)
+    )  # fmt: skip
+
+    # bought followers arriving between the two follower counts the signal compares (24 and 6
+    # days before the day); labels from 24 days before the range
+    bought = spec.world().labels(start - timedelta(days=24), end)["follower_spikes"]
+    true_dec = {
+        (p, a, s + timedelta(days=k))
+        for p, a, s in _keys(bought, acc_day)
+        for k in range(6, 24)
+        if start <= s + timedelta(days=k) <= end
+    }
+    rows.append(
+        _row("growth_without_engagement", "account-day", "bought followers 24-6 days before",
+             flagged(["growth_without_engagement"], acc_day), true_dec)
     )  # fmt: skip
 
     like_buyers = _keys(inflated, acc)

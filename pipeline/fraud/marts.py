@@ -44,6 +44,7 @@ SIGNAL_VIEWS: dict[str, str] = {
     "engagement_peers": "fraud_engagement_peers",
     "fraud_growth": "fraud_growth",
     "fraud_engagement": "fraud_engagement",
+    "fraud_decoupling": "fraud_decoupling",
     "fraud_posts": "fraud_posts",
     "fraud_delivery": "fraud_delivery",
     "fraud_authenticity": "fraud_authenticity",

@@ -376,7 +376,6 @@ class _Campaign:
     freq: Array
 
 
-
 def _people_reachable() -> float:
     """Share of follower profiles of people (not bots) that follow at most 1,500 accounts: by
     DESIGN section 5 they are the real people and influencers, the others mass followers."""
@@ -388,6 +387,7 @@ def _people_reachable() -> float:
     celeb = _PEOPLE_CELEB_RATE * below(*_CELEB_FOLLOWING)
     other = (1.0 - _PEOPLE_CELEB_RATE) * below(*_PERSON_FOLLOWING)
     return (1.0 - _PEOPLE_MASS_RATE) * (celeb + other)
+
 
 class World:
     """A deterministic synthetic world of influencer accounts, posts, audiences and ads.
@@ -1024,9 +1024,7 @@ class World:
             lambda: np.where(
                 mass,
                 1500 + hu(6) * 6000,
-                np.where(
-                    celeb, lognormal(*_CELEB_FOLLOWING, 6), lognormal(*_PERSON_FOLLOWING, 7)
-                ),
+                np.where(celeb, lognormal(*_CELEB_FOLLOWING, 6), lognormal(*_PERSON_FOLLOWING, 7)),
             ),
             by_crude(lambda: lognormal(2200, 0.6, 22), lambda: lognormal(900, 0.7, 23)),
             0,

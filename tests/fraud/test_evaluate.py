@@ -24,7 +24,9 @@ def test_small_simulated_run_gives_a_table_per_signal(tmp_path: Path) -> None:
         for col in ("precision", "recall"):
             assert math.isnan(row[col]) or 0.0 <= row[col] <= 1.0
     assert set(authenticity["estimate"]) == {
-        "authenticity_pct_28d", "authenticity_pct", "not_suspicious_pct_28d"
+        "authenticity_pct_28d",
+        "authenticity_pct",
+        "not_suspicious_pct_28d",
     }
     assert (authenticity["n"] == 40).all()
     # the same warehouse evaluated again through --warehouse gives the same answer

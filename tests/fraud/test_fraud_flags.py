@@ -204,6 +204,41 @@ def test_engagement_band_needs_enough_peers(wh: Warehouse) -> None:
     assert flags(wh) == []
 
 
+# ------------------------------------------------------------------------ growth vs engagement
+
+
+def grown_account(wh: Warehouse, engagement_now: int) -> None:
+    """Followers 10,000 -> 14,000 (+40 %) between 24 and 6 days before D; three posts of ~500
+    engagements three weeks ago and three recent ones of about ``engagement_now``."""
+    account_history(wh, {D - timedelta(days=24): 10_000, D - timedelta(days=6): 14_000})
+    rows = []
+    for i, (back, eng) in enumerate([(27, 480), (24, 500), (21, 520),
+                                     (9, engagement_now - 20), (6, engagement_now),
+                                     (3, engagement_now + 20)]):  # fmt: skip
+        rows.append({"platform": "instagram", "post_id": f"p{i}", "account_id": "a1",
+                     "published_at": ts(D - timedelta(days=back)), "likes": eng - 10,
+                     "comments": 10})  # fmt: skip
+    stage(wh, "posts", D, rows)
+
+
+def test_growth_without_engagement_is_flagged(wh: Warehouse) -> None:
+    grown_account(wh, engagement_now=380)
+    (r,) = [r for r in flags(wh) if r["signal"] == "growth_without_engagement"]
+    assert (r["entity_id"], r["severity"]) == ("a1", "medium")
+    assert r["observed"] == pytest.approx(380 / 500) and r["expected"] == pytest.approx(1.4)
+    assert r["threshold"] == T["fraud_decoupling_engagement_min"]
+    assert r["explanation"].startswith(
+        "followers +40% in 18 days to 2026-03-14 (10,000 -> 14,000) while engagement per post "
+        "went -24% (median likes + comments 500 over 3 posts -> 380 over 3 posts)"
+    )
+
+
+@pytest.mark.parametrize("engagement_now", [700, 450])  # followed; fell, but by less than 20 %
+def test_engagement_that_follows_growth_is_not_flagged(wh: Warehouse, engagement_now: int) -> None:
+    grown_account(wh, engagement_now=engagement_now)
+    assert [r for r in flags(wh) if r["signal"] == "growth_without_engagement"] == []
+
+
 # ------------------------------------------------------------------------ authenticity
 
 REAL = {"follower_count": 400, "following_count": 350, "media_count": 80, "has_profile_pic": True,
