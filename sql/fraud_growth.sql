@@ -16,6 +16,8 @@
 -- engagement per hour on its publication day over the median of the account's earlier posts
 -- in the baseline window (at least fraud_viral_min_posts of them), or, lacking those, its
 -- engagement over the median engagement of the account's older posts in the day's snapshot.
+-- Medians are floored at one engagement (a day, for the per-hour rate): earlier posts that got
+-- nothing make any engaged post stand out, not an undefined ratio.
 -- When neither can be judged, the spike is flagged and the explanation says so. A purge
 -- (z <= fraud_purge_z) is informational (severity info).
 with
@@ -114,7 +116,7 @@ by_history as (
         candidates.platform,
         candidates.account_id,
         candidates.post_id,
-        any_value(candidates.per_hour) / nullif(median(past.per_hour), 0) as ratio,
+        any_value(candidates.per_hour) / greatest(median(past.per_hour), 1.0 / 24) as ratio,
         count(past.post_id) as n_past
     from candidates
     left join first_day as past
@@ -142,7 +144,7 @@ by_snapshot as (
         candidates.platform,
         candidates.account_id,
         candidates.post_id,
-        any_value(candidates.engagement) / nullif(median(older.engagement), 0) as ratio,
+        any_value(candidates.engagement) / greatest(median(older.engagement), 1) as ratio,
         count(older.engagement) as n_older
     from candidates
     left join older using (platform, account_id)

@@ -77,6 +77,20 @@ def test_spike_behind_a_viral_post_is_not_flagged(wh: Warehouse) -> None:
     assert [r for r in flags(wh) if r["signal"] == "follower_spike"] == []
 
 
+def test_earlier_posts_without_engagement_do_not_hide_a_viral_post(wh: Warehouse) -> None:
+    # a median of zero used to make the ratio undefined and the spike "unjudged"
+    hist = steady()
+    hist[D] = hist[D - timedelta(days=1)] + 2_000
+    account_history(wh, hist)
+    for k in range(1, 4):
+        day = D - timedelta(days=3 * k)
+        stage(wh, "posts", day, [{"platform": "instagram", "post_id": f"p{k}", "account_id": "a1",
+                                  "published_at": ts(day), "likes": 0, "comments": 0}])  # fmt: skip
+    stage(wh, "posts", D, [{"platform": "instagram", "post_id": "viral", "account_id": "a1",
+                            "published_at": ts(D), "likes": 190, "comments": 10}])  # fmt: skip
+    assert [r for r in flags(wh) if r["signal"] == "follower_spike"] == []
+
+
 def test_a_small_account_changing_by_one_follower_is_not_a_spike(wh: Warehouse) -> None:
     hist = {day: 150 for day in days_before(D, 20)}
     hist[D] = 151  # +1 on an account that never moves: 0.7 % but one person
