@@ -16,6 +16,8 @@
 --   relative to the platform and size tier); sc_missing_quality when none exists.
 -- est_reach = coalesce(avg_views, followers x reach_rate) x authentic share (authenticity_pct,
 --   sc_missing_authenticity when unknown): the real people one post is expected to reach.
+-- authenticity_pct here is audience_quality.authenticity_pct_28d (28 days of follower samples),
+--   the day's own authenticity_pct where the pooled one is missing.
 -- est_post_price (USD) = max(min_price, followers / 1000 x usd_per_1k_followers x m), where
 --   m = clamp((engagement_rate / er_ref) ^ er_elasticity, er_mult_min, er_mult_max), 1 when
 --   the engagement rate is unknown. Creators price on their follower count, bots included.
@@ -45,8 +47,11 @@ quality as (
             + getvariable('sc_w_engagement') * (engagement_score is not null)::int,
             0
         ) as quality_score
-    from audience_quality
-    where dt = getvariable('dt')
+    from (
+        select * replace (coalesce(authenticity_pct_28d, authenticity_pct) as authenticity_pct)
+        from audience_quality
+        where dt = getvariable('dt')
+    )
 ),
 
 daily as (

@@ -145,7 +145,8 @@ def evaluate_warehouse(
     wh: Warehouse, spec: SimSpec, start: date, end: date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(precision/recall per signal, authenticity accuracy) for days [start, end]."""
-    labels = spec.world().labels(start, end)
+    world = spec.world()
+    labels = world.labels(start, end)
     flags = _read(
         wh,
         f"select * from fraud_flags where dt between date '{start}' and date '{end}'",
@@ -208,7 +209,7 @@ def evaluate_warehouse(
 
     # bought followers arriving between the two follower counts the signal compares (24 and 6
     # days before the day); labels from 24 days before the range
-    bought = spec.world().labels(start - timedelta(days=24), end)["follower_spikes"]
+    bought = world.labels(start - timedelta(days=24), end)["follower_spikes"]
     true_dec = {
         (p, a, s + timedelta(days=k))
         for p, a, s in _keys(bought, acc_day)

@@ -75,6 +75,16 @@ def test_half_suspicious_ranks_below_its_clean_twin() -> None:
     assert rows["half"]["expected_cpm"] == pytest.approx(2 * rows["clean"]["expected_cpm"])
 
 
+def test_pooled_authenticity_wins_over_the_days_own() -> None:
+    rows = by_id(score(
+        [brief()],
+        stg_accounts=[account("a"), account("b")],
+        audience_quality=[quality("a", 100.0, authenticity_pct_28d=50.0), quality("b", 50.0)],
+    ))  # fmt: skip
+    assert rows["a"]["authenticity_pct"] == rows["b"]["authenticity_pct"] == 50.0
+    assert rows["a"]["est_reach"] == pytest.approx(rows["b"]["est_reach"])
+
+
 def test_accounts_outside_followers_or_platforms_are_excluded() -> None:
     b = brief(platforms=["instagram", "tiktok"], followers={"min": 10_000, "max": 100_000})
     rows = by_id(score([b], stg_accounts=[
