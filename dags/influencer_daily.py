@@ -42,7 +42,9 @@ with DAG(
 
         staged.append(stage())
 
-    @task(outlets=[Asset(asset_uri("marts", m)) for m in MARTS])
+    # the marts read earlier days' marts (spike days, pooled follower samples): one day's marts
+    # wait for the previous day's, while extraction and staging of several days run in parallel
+    @task(outlets=[Asset(asset_uri("marts", m)) for m in MARTS], depends_on_past=True)
     def marts(**context: object) -> dict:  # type: ignore[type-arg]
         from pipeline.run import marts as run_marts
 

@@ -128,7 +128,8 @@ def test_airflow_backfill_equals_clout_backfill(
                   240, proc, log)  # fmt: skip
             _airflow(env, "dags", "unpause", "influencer_daily")  # a paused DAG's runs never start
             _airflow(env, "backfill", "create", "--dag-id", "influencer_daily",
-                     "--from-date", DAYS[0].isoformat(), "--to-date", DAYS[-1].isoformat())  # fmt: skip
+                     "--from-date", DAYS[0].isoformat(), "--to-date", DAYS[-1].isoformat(),
+                     "--reprocess-behavior", "failed")  # fmt: skip
 
             def runs_done() -> bool:
                 # unpausing also schedules the latest interval (catchup is off): count only
