@@ -1,6 +1,7 @@
 -- fraud_engagement_peers: each account's engagement rate (influencer_daily, DESIGN section 4)
 -- on day dt against its peers, the accounts of the same platform and size tier that day.
--- Size tiers by followers: nano < 10k, micro < 100k, mid < 500k, macro < 1M, mega >= 1M.
+-- Size tiers by followers (size_tier, sql/fraud_macros.sql): nano < 10k, micro < 100k,
+-- mid < 500k, macro < 1M, mega >= 1M.
 -- engagement_robust_z = (ln ER - median ln ER of the peers) / (1.4826 * MAD of the peers),
 -- NULL with fewer than fraud_er_min_peers peers. Used by fraud_engagement (the flag) and
 -- audience_quality (the engagement component of the score).
@@ -13,13 +14,7 @@ rated as (
         followers,
         engagement_rate,
         ln(engagement_rate) as log_er,
-        case
-            when followers < 10000 then 'nano'
-            when followers < 100000 then 'micro'
-            when followers < 500000 then 'mid'
-            when followers < 1000000 then 'macro'
-            else 'mega'
-        end as tier
+        size_tier(followers) as tier
     from influencer_daily
     where dt = getvariable('dt') and engagement_rate > 0
 ),

@@ -15,7 +15,9 @@
 -- went viral: first_day_ratio >= fraud_viral_ratio, where first_day_ratio is the post's
 -- engagement per hour on its publication day over the median of the account's earlier posts
 -- in the baseline window (at least fraud_viral_min_posts of them), or, lacking those, its
--- engagement over the median engagement of the account's older posts in the day's snapshot.
+-- engagement over the median engagement of the account's older posts in the day's snapshot,
+-- or, for an account without any earlier post, its first-day engagement per hour per follower
+-- over the median of its peers' posts (same platform and size tier, sql/fraud_macros.sql).
 -- Medians are floored at one engagement (a day, for the per-hour rate): earlier posts that got
 -- nothing make any engaged post stand out, not an undefined ratio.
 -- When neither can be judged, the spike is flagged and the explanation says so. A purge
@@ -92,18 +94,23 @@ growth_robust_z as (
 -- so a per-hour rate makes a post of 3 hours comparable with one of 20)
 first_day as (
     select
-        platform,
-        account_id,
-        post_id,
-        cast(published_at as date) as published_dt,
-        likes + comments as engagement,
-        (likes + comments)
-            / greatest(epoch(dt + interval 1 day - published_at) / 3600.0, 1.0) as per_hour
-    from stg_posts
-    where dt between getvariable('dt') - to_days(cast(getvariable('fraud_baseline_days') as integer) + 1)
+        posts.platform,
+        posts.account_id,
+        posts.post_id,
+        cast(posts.published_at as date) as published_dt,
+        posts.likes + posts.comments as engagement,
+        (posts.likes + posts.comments)
+            / greatest(epoch(posts.dt + interval 1 day - posts.published_at) / 3600.0, 1.0) as per_hour,
+        history.followers
+    from stg_posts as posts
+    left join history
+        on history.platform = posts.platform
+        and history.account_id = posts.account_id
+        and history.dt = posts.dt
+    where posts.dt between getvariable('dt') - to_days(cast(getvariable('fraud_baseline_days') as integer) + 1)
         and getvariable('dt')
-        and cast(published_at as date) = dt
-        and coalesce(media_type, '') <> 'story'
+        and cast(posts.published_at as date) = posts.dt
+        and coalesce(posts.media_type, '') <> 'story'
 ),
 
 candidates as (
@@ -151,6 +158,30 @@ by_snapshot as (
     group by candidates.platform, candidates.account_id, candidates.post_id
 ),
 
+-- ... or, for an account with no earlier post at all, its first-day engagement per hour per
+-- follower against the median of the posts of its peers (same platform and size tier) in the
+-- window, given at least fraud_er_min_peers of them
+peer_first_day as (
+    select platform, size_tier(followers) as tier, median(per_hour / followers) as med, count(*) as n
+    from first_day
+    where followers > 0
+    group by all
+),
+
+by_peers as (
+    select
+        candidates.platform,
+        candidates.account_id,
+        candidates.post_id,
+        candidates.per_hour / candidates.followers / nullif(peer_first_day.med, 0) as ratio,
+        peer_first_day.n as n_peer_posts
+    from candidates
+    join peer_first_day
+        on peer_first_day.platform = candidates.platform
+        and peer_first_day.tier = size_tier(candidates.followers)
+    where candidates.followers > 0
+),
+
 first_day_ratio as (
     select
         platform,
@@ -159,9 +190,11 @@ first_day_ratio as (
         case
             when by_history.n_past >= getvariable('fraud_viral_min_posts') then by_history.ratio
             when by_snapshot.n_older >= getvariable('fraud_viral_min_posts') then by_snapshot.ratio
+            when by_peers.n_peer_posts >= getvariable('fraud_er_min_peers') then by_peers.ratio
         end as first_day_ratio
     from by_history
     join by_snapshot using (platform, account_id, post_id)
+    left join by_peers using (platform, account_id, post_id)
 ),
 
 virality as (
@@ -204,7 +237,7 @@ spikes as (
         end
         || printf(' (%.1f robust SDs, flag above %.1f); ', growth_robust_z, getvariable('fraud_growth_z'))
         || case
-            when unjudged then 'too few earlier posts to tell whether a post that day or the day before went viral'
+            when unjudged then 'neither earlier posts of the account nor enough posts of its peers to tell whether a post that day or the day before went viral'
             else 'no post that day or the day before went viral'
         end as explanation
     from scored

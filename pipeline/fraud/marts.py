@@ -38,6 +38,9 @@ from pipeline.warehouse.storage import Partition, Warehouse
 
 log = logging.getLogger(__name__)
 
+#: SQL file of the macros the signal views share (``size_tier``), run before them.
+MACROS = "fraud_macros"
+
 #: Helper views (name -> SQL file stem), registered in this order before a mart's SQL runs.
 SIGNAL_VIEWS: dict[str, str] = {
     "audience_composition": "fraud_audience_composition",
@@ -73,7 +76,7 @@ def view_sql(stem: str) -> str:
 
 def all_sql() -> list[str]:
     """Every SQL text the fraud marts run (for the threshold check)."""
-    return [view_sql(s) for s in SIGNAL_VIEWS.values()] + [
+    return [view_sql(MACROS), *(view_sql(s) for s in SIGNAL_VIEWS.values())] + [
         mart_sql("fraud_flags"),
         mart_sql("audience_quality"),
     ]
@@ -99,6 +102,7 @@ def prepare(con: duckdb.DuckDBPyConnection, wh: Warehouse, dt: date) -> None:
     thresholds.check_sql(all_sql(), values)
     thresholds.set_variables(con, values)
     con.register("follower_classes", classified_samples(con))
+    con.execute(view_sql(MACROS))
     for name, stem in SIGNAL_VIEWS.items():
         con.execute(f'create or replace temp view "{name}" as {view_sql(stem)}')
 

@@ -91,6 +91,36 @@ def test_earlier_posts_without_engagement_do_not_hide_a_viral_post(wh: Warehouse
     assert [r for r in flags(wh) if r["signal"] == "follower_spike"] == []
 
 
+def first_post_after_a_spike(wh: Warehouse, likes: int) -> list[dict]:
+    """a1 spikes on D with its first post in the window; ten peers of its tier (10k followers)
+    posted 3 days before, ~100 engagements each on their first day."""
+    hist = steady()
+    hist[D] = hist[D - timedelta(days=1)] + 2_000
+    account_history(wh, hist)
+    peer_day = D - timedelta(days=3)
+    peers = [f"peer{i}" for i in range(10)]
+    stage(wh, "accounts", peer_day, [
+        {"platform": "instagram", "account_id": a, "followers": f, "following": 300}
+        for a, f in [("a1", hist[peer_day]), *((p, 10_000) for p in peers)]
+    ])  # fmt: skip
+    stage(wh, "posts", peer_day, [
+        {"platform": "instagram", "post_id": f"{p}-post", "account_id": p,
+         "published_at": ts(peer_day), "likes": 95, "comments": 5} for p in peers
+    ])  # fmt: skip
+    stage(wh, "posts", D, [{"platform": "instagram", "post_id": "first", "account_id": "a1",
+                            "published_at": ts(D), "likes": likes, "comments": 5}])  # fmt: skip
+    return [r for r in flags(wh) if r["signal"] == "follower_spike"]
+
+
+def test_a_first_post_is_judged_against_its_peers(wh: Warehouse) -> None:
+    assert first_post_after_a_spike(wh, likes=2_995) == []  # 30x its peers' first day
+
+
+def test_an_ordinary_first_post_does_not_explain_a_spike(wh: Warehouse) -> None:
+    (r,) = first_post_after_a_spike(wh, likes=145)  # 1.5x its peers' first day
+    assert r["explanation"].endswith("no post that day or the day before went viral")
+
+
 def test_a_small_account_changing_by_one_follower_is_not_a_spike(wh: Warehouse) -> None:
     hist = {day: 150 for day in days_before(D, 20)}
     hist[D] = 151  # +1 on an account that never moves: 0.7 % but one person
