@@ -63,32 +63,34 @@ def test_missing_history_means_no_growth_flag_not_an_error(wh: Warehouse) -> Non
     assert flags(wh) == []
 
 
-def test_spike_behind_a_viral_post_is_not_flagged(wh: Warehouse) -> None:
+def spike_after_posts(wh: Warehouse, earlier: int, today: int, n_earlier: int = 5) -> list[dict]:
+    """a1 gains 2,000 followers on D; ``n_earlier`` posts every third day before D earned
+    ``earlier`` engagements on their first day (published at noon: 12 hours), the post of D
+    ``today``. The follower_spike rows."""
     hist = steady()
     hist[D] = hist[D - timedelta(days=1)] + 2_000
     account_history(wh, hist)
-    # earlier posts: ~100 engagements in their first day (published at noon: 12 h -> ~8/h)
-    for k in range(1, 6):
+    for k in range(1, n_earlier + 1):
         day = D - timedelta(days=3 * k)
         stage(wh, "posts", day, [{"platform": "instagram", "post_id": f"p{k}", "account_id": "a1",
-                                  "published_at": ts(day), "likes": 95, "comments": 5}])  # fmt: skip
+                                  "published_at": ts(day), "likes": earlier, "comments": 0}])  # fmt: skip
     stage(wh, "posts", D, [{"platform": "instagram", "post_id": "viral", "account_id": "a1",
-                            "published_at": ts(D), "likes": 2_900, "comments": 100}])  # fmt: skip
-    assert [r for r in flags(wh) if r["signal"] == "follower_spike"] == []
+                            "published_at": ts(D), "likes": today, "comments": 0}])  # fmt: skip
+    return [r for r in flags(wh) if r["signal"] == "follower_spike"]
+
+
+def test_spike_behind_a_viral_post_is_not_flagged(wh: Warehouse) -> None:
+    assert spike_after_posts(wh, earlier=100, today=3_000) == []
 
 
 def test_earlier_posts_without_engagement_do_not_hide_a_viral_post(wh: Warehouse) -> None:
     # a median of zero used to make the ratio undefined and the spike "unjudged"
-    hist = steady()
-    hist[D] = hist[D - timedelta(days=1)] + 2_000
-    account_history(wh, hist)
-    for k in range(1, 4):
-        day = D - timedelta(days=3 * k)
-        stage(wh, "posts", day, [{"platform": "instagram", "post_id": f"p{k}", "account_id": "a1",
-                                  "published_at": ts(day), "likes": 0, "comments": 0}])  # fmt: skip
-    stage(wh, "posts", D, [{"platform": "instagram", "post_id": "viral", "account_id": "a1",
-                            "published_at": ts(D), "likes": 190, "comments": 10}])  # fmt: skip
-    assert [r for r in flags(wh) if r["signal"] == "follower_spike"] == []
+    assert spike_after_posts(wh, earlier=0, today=200, n_earlier=3) == []
+
+
+def test_an_ordinary_post_does_not_explain_a_spike(wh: Warehouse) -> None:
+    (r,) = spike_after_posts(wh, earlier=100, today=250)  # 2.5x: not viral
+    assert r["explanation"].endswith("no post that day or the day before went viral")
 
 
 def first_post_after_a_spike(wh: Warehouse, likes: int) -> list[dict]:
