@@ -125,7 +125,8 @@ def stage_rows(
     and reasons.
     """
     casts = ", ".join(f'{cast_sql(f.name, f.type)} as "{f.name}"' for f in table.schema)
-    row_rules = [r for r in rules if not _is_group_rule(r)]
+    group_rules = [r for r in rules if _is_group_rule(r)]
+    row_rules = [r for r in rules if r not in group_rules]
     any_fails = " or ".join(f"({r.fails})" for r in row_rules) or "false"
     typed = f"select *, {casts} from raw_rows"
     checked = f"select *, coalesce({any_fails}, false) as _bad from ({typed})"
@@ -138,12 +139,11 @@ def stage_rows(
         from ({checked})
         """
     )
-    for rule in rules:
-        if _is_group_rule(rule):
-            con.execute(
-                f"""update checked set _bad = true where rowid in (
-                    select rowid from (select rowid, {rule.fails} as _f from checked) where _f)"""
-            )
+    for rule in group_rules:
+        con.execute(
+            f"""update checked set _bad = true where rowid in (
+                select rowid from (select rowid, {rule.fails} as _f from checked) where _f)"""
+        )
     key = ", ".join(f'"{k}"' for k in table.key)
     counts = con.execute(
         f"""select count(*) filter (where not _bad), count(distinct hash({key})) filter (where
