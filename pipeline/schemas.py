@@ -226,6 +226,7 @@ AUDIENCE_QUALITY = Mart(
         ("followers_sampled_28d", pa.int64(), True),
         ("authenticity_pct_28d", pa.float64(), True),
         ("suspicious_pct_28d", pa.float64(), True),
+        ("authenticity_adj_pct", pa.float64(), True),
     ),
 )
 

@@ -55,6 +55,7 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "ClassifyInputError",
     "EvidenceWeights",
+    "audience_prior_log_odds",
     "bench_classify",
     "classify_file",
     "classify_profiles",
@@ -116,6 +117,12 @@ class EvidenceWeights:
     sample; mass followers and inactive people make up much of the remaining "low quality"
     share and are not bots. With a threshold of 0.5 a profile needs about +1.75 of net evidence,
     i.e. at least two independent bot signals, before it is called suspicious."""
+
+    audience_prior_strength: float = 20.0
+    """Weight, in followers, of the population prior when an audience's own bot rate replaces
+    it (:func:`audience_prior_log_odds`): an audience's suspicious share counts for as much as
+    the population's once this many of its followers have been sampled. Large enough that one
+    day's sample of 20 cannot swing the prior on its own."""
 
     # --- profile picture -------------------------------------------------------------------
     no_profile_pic: float = 1.2
@@ -252,6 +259,8 @@ class EvidenceWeights:
                 raise ValueError(f"EvidenceWeights: {lo} must be below {hi}")
         if self.follow_ratio_start <= 0:
             raise ValueError("EvidenceWeights: follow_ratio_start must be > 0")
+        if self.audience_prior_strength <= 0:
+            raise ValueError("EvidenceWeights: audience_prior_strength must be > 0")
 
 
 #: The documented default evidence model.
@@ -439,10 +448,15 @@ def _evidence(s: dict[str, np.ndarray], w: EvidenceWeights, n: int) -> np.ndarra
 
 
 def _classify_arrays(
-    s: dict[str, np.ndarray], w: EvidenceWeights, threshold: float, n: int
+    s: dict[str, np.ndarray],
+    w: EvidenceWeights,
+    threshold: float,
+    n: int,
+    prior: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(category codes as int8 indexes into CATEGORIES, p_suspicious)."""
-    log_odds = np.clip(w.prior_log_odds + _evidence(s, w, n), -50.0, 50.0)
+    base = w.prior_log_odds if prior is None else prior
+    log_odds = np.clip(base + _evidence(s, w, n), -50.0, 50.0)
     p = 1.0 / (1.0 + np.exp(-log_odds))
     followers, following = s["follower_count"], s["following_count"]
     codes = np.select(
@@ -461,6 +475,7 @@ def classify_profiles(
     table: T,
     weights: EvidenceWeights | None = None,
     threshold: float = DEFAULT_THRESHOLD,
+    prior_log_odds: np.ndarray | None = None,
 ) -> T:
     """Label follower profiles as real, mass_follower, influencer or suspicious.
 
@@ -471,6 +486,9 @@ def classify_profiles(
             true/false/1/0/yes/no).
         weights: evidence model; defaults to :data:`DEFAULT_WEIGHTS`.
         threshold: ``p_suspicious`` from which a profile is ``suspicious``.
+        prior_log_odds: per-row log-odds before any evidence, replacing
+            ``weights.prior_log_odds`` (e.g. :func:`audience_prior_log_odds` of the audience
+            each profile was sampled from); one value per row.
 
     Returns:
         The input (same type, rows and columns, not modified in place) plus ``category``
@@ -485,8 +503,40 @@ def classify_profiles(
     if not isinstance(table, pa.Table | pd.DataFrame):
         raise TypeError(f"expected a pyarrow Table or pandas DataFrame, got {type(table)!r}")
     w = DEFAULT_WEIGHTS if weights is None else weights
+    if prior_log_odds is not None:
+        prior_log_odds = np.asarray(prior_log_odds, dtype=np.float64)
+        if prior_log_odds.shape != (len(table),) or not np.all(np.isfinite(prior_log_odds)):
+            raise ValueError(f"prior_log_odds must hold {len(table)} finite numbers, one per row")
     signals = _read_signals(table)
-    return _attach(table, *_classify_arrays(signals, w, threshold, len(table)))
+    return _attach(table, *_classify_arrays(signals, w, threshold, len(table), prior_log_odds))
+
+
+def audience_prior_log_odds(
+    suspicious: np.ndarray, sampled: np.ndarray, weights: EvidenceWeights | None = None
+) -> np.ndarray:
+    """Prior log-odds that a follower of an audience is a bot, from that audience's own sample.
+
+    A bought audience is not a random draw from the population: where half the sampled
+    followers are plainly bots, a borderline profile among them is more likely a bot than the
+    same profile among the followers of an account with none (empirical Bayes: each audience's
+    bot rate is estimated from its own sample and shrunk towards the population's). With
+    ``suspicious`` of ``sampled`` followers classified suspicious under the population prior
+    ``p0 = 1 / (1 + exp(-weights.prior_log_odds))`` and ``m = weights.audience_prior_strength``::
+
+        rate = (suspicious + p0 * m) / (sampled + m),   prior = ln(rate / (1 - rate))
+
+    An audience with no sample keeps the population prior. One step, not iterated to a fixed
+    point: the classifier's own output is not evidence a second time.
+    """
+    w = DEFAULT_WEIGHTS if weights is None else weights
+    suspicious = np.asarray(suspicious, dtype=np.float64)
+    sampled = np.asarray(sampled, dtype=np.float64)
+    if np.any(suspicious < 0) or np.any(suspicious > sampled):
+        raise ValueError("audience_prior_log_odds: need 0 <= suspicious <= sampled")
+    p0 = 1.0 / (1.0 + np.exp(-w.prior_log_odds))
+    m = w.audience_prior_strength
+    rate = (suspicious + p0 * m) / (sampled + m)
+    return np.log(rate / (1.0 - rate))
 
 
 def _attach(table: T, codes: np.ndarray, p: np.ndarray) -> T:

@@ -6,7 +6,8 @@ built here:
 
 * ``follower_classes``: the day's ``stg_follower_samples`` labelled by
   :func:`pipeline.fraud.classify.classify_profiles` (Python/Arrow, vectorised), registered in
-  DuckDB as an Arrow table;
+  DuckDB as an Arrow table: ``category`` with the population prior and ``audience_category``
+  with the prior of the follower's own audience (``fraud_audience_history`` plus the day);
 * the thresholds of ``expectations/marts/fraud_flags.json`` as DuckDB variables
   (:mod:`pipeline.fraud.thresholds`).
 
@@ -29,7 +30,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.fraud import thresholds
-from pipeline.fraud.classify import classify_profiles
+from pipeline.fraud.classify import audience_prior_log_odds, classify_profiles
 from pipeline.marts import SQL_DIR, mart_sql
 from pipeline.schemas import MARTS
 from pipeline.stage import connect
@@ -40,6 +41,10 @@ log = logging.getLogger(__name__)
 
 #: SQL file of the macros the signal views share (``size_tier``), run before them.
 MACROS = "fraud_macros"
+
+#: The view of each account's earlier follower samples (name, SQL file stem): registered before
+#: the follower samples are classified, which need it for their audience's prior.
+HISTORY_VIEW = ("audience_history", "fraud_audience_history")
 
 #: Helper views (name -> SQL file stem), registered in this order before a mart's SQL runs.
 SIGNAL_VIEWS: dict[str, str] = {
@@ -76,7 +81,8 @@ def view_sql(stem: str) -> str:
 
 def all_sql() -> list[str]:
     """Every SQL text the fraud marts run (for the threshold check)."""
-    return [view_sql(MACROS), *(view_sql(s) for s in SIGNAL_VIEWS.values())] + [
+    stems = [MACROS, HISTORY_VIEW[1], *SIGNAL_VIEWS.values()]
+    return [view_sql(s) for s in stems] + [
         mart_sql("fraud_flags"),
         mart_sql("audience_quality"),
     ]
@@ -84,13 +90,35 @@ def all_sql() -> list[str]:
 
 def classified_samples(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """The day's follower samples (``stg_follower_samples`` at ``getvariable('dt')``) with
-    ``category`` and ``p_suspicious`` from the profile classifier."""
+    ``category`` and ``p_suspicious`` from the profile classifier (population prior), and
+    ``audience_category``: the category when the prior is the account's own bot rate, from the
+    followers it had classified suspicious in the day's and the 27 earlier days' samples
+    (view ``audience_history``)."""
     cols = ", ".join(f'"{c}"' for c in _PROFILE_COLUMNS)
     samples = con.sql(
         f"select platform, account_id, {cols} from stg_follower_samples "
         "where dt = getvariable('dt')"
     ).to_arrow_table()
-    return classify_profiles(samples)
+    con.register("population_classes", classify_profiles(samples))
+    pooled = con.sql(
+        """
+        select c.*,
+            count(*) over audience + coalesce(h.sampled, 0) as sampled_28d,
+            count(*) filter (where c.category = 'suspicious') over audience
+                + coalesce(h.suspicious, 0) as suspicious_28d
+        from population_classes as c
+        left join audience_history as h using (platform, account_id)
+        window audience as (partition by c.platform, c.account_id)
+        """
+    ).to_arrow_table()
+    con.unregister("population_classes")
+    prior = audience_prior_log_odds(
+        pooled.column("suspicious_28d").to_numpy(), pooled.column("sampled_28d").to_numpy()
+    )
+    in_audience = classify_profiles(pooled.select(list(_PROFILE_COLUMNS)), prior_log_odds=prior)
+    return pooled.drop_columns(["sampled_28d", "suspicious_28d"]).append_column(
+        "audience_category", in_audience.column("category")
+    )
 
 
 def prepare(con: duckdb.DuckDBPyConnection, wh: Warehouse, dt: date) -> None:
@@ -101,8 +129,9 @@ def prepare(con: duckdb.DuckDBPyConnection, wh: Warehouse, dt: date) -> None:
     values = thresholds.thresholds()
     thresholds.check_sql(all_sql(), values)
     thresholds.set_variables(con, values)
-    con.register("follower_classes", classified_samples(con))
     con.execute(view_sql(MACROS))
+    con.execute(f'create or replace temp view "{HISTORY_VIEW[0]}" as {view_sql(HISTORY_VIEW[1])}')
+    con.register("follower_classes", classified_samples(con))
     for name, stem in SIGNAL_VIEWS.items():
         con.execute(f'create or replace temp view "{name}" as {view_sql(stem)}')
 

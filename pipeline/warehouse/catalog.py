@@ -52,15 +52,18 @@ def table_layout(wh: Warehouse) -> dict[str, tuple[str, pa.Schema]]:
 
 
 def view_sql(name: str, glob: str, schema: pa.Schema) -> str:
-    """A view over a table's Parquet files (hive keys become columns; ``dt`` a DATE); an
-    empty view of the same columns while it has none."""
+    """A view over a table's Parquet files (hive keys become columns; ``dt`` a DATE). Every
+    column of ``schema`` is there even when no file has it yet: partitions written before a
+    table gained a column read it as NULL, and a table without files is an empty view."""
+    cols = [f'cast(null as {_duck_type(f.type)}) as "{f.name}"' for f in schema]
+    empty = f"select {', '.join([*cols, 'cast(null as DATE) as dt'])} where false"
     if glob_any(glob):
         return (
             f"create or replace view \"{name}\" as select * from read_parquet('{glob}', "
-            "hive_partitioning = true, hive_types = {'dt': DATE}, union_by_name = true)"
+            "hive_partitioning = true, hive_types = {'dt': DATE}, union_by_name = true) "
+            f"union all by name {empty}"
         )
-    cols = ", ".join(f'cast(null as {_duck_type(f.type)}) as "{f.name}"' for f in schema)
-    return f'create or replace view "{name}" as select {cols}, cast(null as DATE) as dt where false'
+    return f'create or replace view "{name}" as {empty}'
 
 
 def glob_any(pattern: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from fraudkit import D, mart, stage
@@ -62,6 +63,45 @@ def test_samples_of_the_28_days_are_pooled(wh: Warehouse) -> None:
     assert q["followers_sampled_28d"] == 10 + 40 + 10  # the day 28 back is out
     assert q["authenticity_pct_28d"] == pytest.approx(100.0 * (5 + 20 + 10) / 60)
     assert q["suspicious_pct_28d"] == pytest.approx(100.0 * (5 + 20) / 60)
+
+
+# +1.4 of evidence (picture -0.4, empty bio +0.7, 3 digits in 10 +0.6, two months old +0.5):
+# short of the population threshold (1.75) on its own
+BORDERLINE = {**REAL, "follower_count": 100, "following_count": 150, "media_count": 10,
+              "biography_length": 0, "username_digit_count": 3, "account_age_days": 60}  # fmt: skip
+
+
+def test_borderline_followers_are_judged_within_their_audience(wh: Warehouse) -> None:
+    """The same borderline profiles count as authentic among genuine followers and as
+    suspicious among bought ones (the audience's own bot rate is their prior): the day's
+    authenticity_pct (population prior) cannot tell the two audiences apart on them."""
+    accounts(wh, "bought", "clean")
+    rows = {"bought": [BOT] * 10 + [BORDERLINE] * 10, "clean": [REAL] * 10 + [BORDERLINE] * 10}
+    stage(wh, "follower_samples", D, [
+        {**r, "platform": "instagram", "account_id": a, "follower_id": f"{a}{i}"}
+        for a, rs in rows.items() for i, r in enumerate(rs)
+    ])  # fmt: skip
+    q = quality(wh)
+    assert q["bought"]["authenticity_pct"] == 50.0  # the borderline half passes as real
+    assert q["bought"]["authenticity_adj_pct"] == q["bought"]["authenticity_pct_28d"] == 0.0
+    assert q["bought"]["suspicious_pct_28d"] == 50.0  # population prior, the prior's input
+    assert q["clean"]["authenticity_pct"] == q["clean"]["authenticity_pct_28d"] == 100.0
+
+
+def test_rows_without_the_adjusted_column_pool_their_plain_authenticity(wh: Warehouse) -> None:
+    """Partitions written before authenticity_adj_pct existed read it as NULL; the pool then
+    takes their authenticity_pct."""
+    accounts(wh, "a1")
+    old = {"platform": "instagram", "account_id": "a1", "followers_sampled": 10,
+           "authenticity_pct": 40.0, "suspicious_pct": 60.0}  # fmt: skip
+    day = D - timedelta(days=1)
+    schema = MARTS["audience_quality"].schema
+    table = pa.Table.from_pylist([old], schema=schema.remove(schema.get_field_index(
+        "authenticity_adj_pct")))  # fmt: skip
+    wh.write_table(Partition.of("marts", "audience_quality", day), table, "old-run")
+    stage(wh, "follower_samples", D, samples("a1", 10, 0))
+    q = quality(wh)["a1"]
+    assert q["authenticity_pct_28d"] == pytest.approx(100.0 * (10 + 4) / 20)
 
 
 def test_score_blend_by_hand(wh: Warehouse) -> None:

@@ -19,6 +19,7 @@ from pipeline.fraud.classify import (
     CATEGORIES,
     DEFAULT_WEIGHTS,
     ClassifyInputError,
+    audience_prior_log_odds,
     classify_file,
     classify_profiles,
 )
@@ -193,6 +194,41 @@ def test_caller_can_override_weights_and_threshold() -> None:
     assert one(row)[0] == "real"
     assert one(row, weights=replace(W, no_bio=5.0))[0] == "suspicious"
     assert one(row, threshold=0.2)[0] == "suspicious"
+
+
+def logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def test_audience_prior_by_hand() -> None:
+    """rate = (suspicious + p0 * 20) / (sampled + 20); no sample keeps the population prior."""
+    p0 = sigmoid(W.prior_log_odds)
+    got = audience_prior_log_odds([0, 30, 0], [0, 60, 60])
+    assert got[0] == pytest.approx(W.prior_log_odds)
+    assert got[1] == pytest.approx(logit((30 + 20 * p0) / 80))  # half the audience: ~ -0.6
+    assert got[2] == pytest.approx(logit(20 * p0 / 80))  # none of 60: below the population
+    with pytest.raises(ValueError, match="suspicious <= sampled"):
+        audience_prior_log_odds([5], [4])
+
+
+def test_a_borderline_profile_is_judged_within_its_audience() -> None:
+    """An empty bio on a two-month-old account (+1.2 of evidence) is short of the threshold at
+    the population prior (-1.75); among followers half of whom are suspicious it is past it,
+    among followers none of whom are it stays real."""
+    row = NEUTRAL | {"biography_length": 0, "account_age_days": 60}
+    assert one(row)[0] == "real"
+    rows = [row, row, row]
+    priors = audience_prior_log_odds([0, 30, 60], [60, 60, 60])
+    out = classify_rows(rows, prior_log_odds=priors)
+    assert out["category"].to_pylist() == ["real", "suspicious", "suspicious"]
+    assert out["p_suspicious"][1].as_py() == pytest.approx(sigmoid(priors[1] + W.no_bio + W.age_young))
+
+
+def test_prior_log_odds_needs_one_finite_value_per_row() -> None:
+    with pytest.raises(ValueError, match="one per row"):
+        classify_rows([NEUTRAL, NEUTRAL], prior_log_odds=[0.0])
+    with pytest.raises(ValueError, match="one per row"):
+        classify_rows([NEUTRAL], prior_log_odds=[math.nan])
 
 
 def test_weights_keep_their_signs_and_order() -> None:
