@@ -13,13 +13,16 @@
 --   growth_robust_z = (delta - usual_delta) / scale.
 -- A spike (z >= fraud_growth_z) is flagged unless a post published that day or the day before
 -- went viral: first_day_ratio >= fraud_viral_ratio, where first_day_ratio is the post's
--- engagement per hour on its publication day over the median of the account's earlier posts
+-- reach per hour on its publication day over the median of the account's earlier posts
 -- in the baseline window (at least fraud_viral_min_posts of them), or, lacking those, its
 -- engagement over the median engagement of the account's older posts in the day's snapshot,
 -- or, for an account without any earlier post, its first-day engagement per hour per follower
 -- over the median of its peers' posts (same platform and size tier, sql/fraud_macros.sql).
 -- Medians are floored at one engagement (a day, for the per-hour rate): earlier posts that got
 -- nothing make any engaged post stand out, not an undefined ratio.
+-- Reach is views where the platform reports them for the post and for the posts it is compared
+-- with (what goes viral is reach; likes and comments can be bought, and an account that buys
+-- them would make an honest viral post look ordinary), else likes + comments.
 -- When neither can be judged, the spike is flagged and the explanation says so. A purge
 -- (z <= fraud_purge_z) is informational (severity info).
 with
@@ -99,8 +102,11 @@ first_day as (
         posts.post_id,
         cast(posts.published_at as date) as published_dt,
         posts.likes + posts.comments as engagement,
+        nullif(posts.views, 0) as views,
         (posts.likes + posts.comments)
             / greatest(epoch(posts.dt + interval 1 day - posts.published_at) / 3600.0, 1.0) as per_hour,
+        nullif(posts.views, 0)
+            / greatest(epoch(posts.dt + interval 1 day - posts.published_at) / 3600.0, 1.0) as views_per_hour,
         history.followers
     from stg_posts as posts
     left join history
@@ -123,7 +129,11 @@ by_history as (
         candidates.platform,
         candidates.account_id,
         candidates.post_id,
-        any_value(candidates.per_hour) / greatest(median(past.per_hour), 1.0 / 24) as ratio,
+        case
+            when count(past.views_per_hour) >= getvariable('fraud_viral_min_posts')
+                then any_value(candidates.views_per_hour) / greatest(median(past.views_per_hour), 1.0 / 24)
+        end as views_ratio,
+        any_value(candidates.per_hour) / greatest(median(past.per_hour), 1.0 / 24) as engagement_ratio,
         count(past.post_id) as n_past
     from candidates
     left join first_day as past
@@ -139,7 +149,7 @@ by_history as (
 -- the current engagement of the account's older posts in the day's snapshot (conservative:
 -- those posts are further along)
 older as (
-    select platform, account_id, likes + comments as engagement
+    select platform, account_id, likes + comments as engagement, nullif(views, 0) as views
     from stg_posts
     where dt = getvariable('dt')
         and cast(published_at as date) < getvariable('dt') - interval 1 day
@@ -151,7 +161,11 @@ by_snapshot as (
         candidates.platform,
         candidates.account_id,
         candidates.post_id,
-        any_value(candidates.engagement) / greatest(median(older.engagement), 1) as ratio,
+        case
+            when count(older.views) >= getvariable('fraud_viral_min_posts')
+                then any_value(candidates.views) / greatest(median(older.views), 1)
+        end as views_ratio,
+        any_value(candidates.engagement) / greatest(median(older.engagement), 1) as engagement_ratio,
         count(older.engagement) as n_older
     from candidates
     left join older using (platform, account_id)
@@ -162,7 +176,13 @@ by_snapshot as (
 -- follower against the median of the posts of its peers (same platform and size tier) in the
 -- window, given at least fraud_er_min_peers of them
 peer_first_day as (
-    select platform, size_tier(followers) as tier, median(per_hour / followers) as med, count(*) as n
+    select
+        platform,
+        size_tier(followers) as tier,
+        median(views_per_hour / followers) as med_views,
+        count(views_per_hour) as n_views,
+        median(per_hour / followers) as med,
+        count(*) as n
     from first_day
     where followers > 0
     group by all
@@ -173,7 +193,11 @@ by_peers as (
         candidates.platform,
         candidates.account_id,
         candidates.post_id,
-        candidates.per_hour / candidates.followers / nullif(peer_first_day.med, 0) as ratio,
+        case
+            when peer_first_day.n_views >= getvariable('fraud_er_min_peers')
+                then candidates.views_per_hour / candidates.followers / nullif(peer_first_day.med_views, 0)
+        end as views_ratio,
+        candidates.per_hour / candidates.followers / nullif(peer_first_day.med, 0) as engagement_ratio,
         peer_first_day.n as n_peer_posts
     from candidates
     join peer_first_day
@@ -188,9 +212,12 @@ first_day_ratio as (
         account_id,
         post_id,
         case
-            when by_history.n_past >= getvariable('fraud_viral_min_posts') then by_history.ratio
-            when by_snapshot.n_older >= getvariable('fraud_viral_min_posts') then by_snapshot.ratio
-            when by_peers.n_peer_posts >= getvariable('fraud_er_min_peers') then by_peers.ratio
+            when by_history.n_past >= getvariable('fraud_viral_min_posts')
+                then coalesce(by_history.views_ratio, by_history.engagement_ratio)
+            when by_snapshot.n_older >= getvariable('fraud_viral_min_posts')
+                then coalesce(by_snapshot.views_ratio, by_snapshot.engagement_ratio)
+            when by_peers.n_peer_posts >= getvariable('fraud_er_min_peers')
+                then coalesce(by_peers.views_ratio, by_peers.engagement_ratio)
         end as first_day_ratio
     from by_history
     join by_snapshot using (platform, account_id, post_id)

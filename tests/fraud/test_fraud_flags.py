@@ -63,19 +63,24 @@ def test_missing_history_means_no_growth_flag_not_an_error(wh: Warehouse) -> Non
     assert flags(wh) == []
 
 
-def spike_after_posts(wh: Warehouse, earlier: int, today: int, n_earlier: int = 5) -> list[dict]:
+def spike_after_posts(
+    wh: Warehouse, earlier: int, today: int, n_earlier: int = 5, views: tuple[int, int] = (0, 0)
+) -> list[dict]:
     """a1 gains 2,000 followers on D; ``n_earlier`` posts every third day before D earned
-    ``earlier`` engagements on their first day (published at noon: 12 hours), the post of D
-    ``today``. The follower_spike rows."""
+    ``earlier`` engagements (and ``views[0]`` views, 0: not reported) on their first day
+    (published at noon: 12 hours), the post of D ``today`` (and ``views[1]``). The
+    follower_spike rows."""
     hist = steady()
     hist[D] = hist[D - timedelta(days=1)] + 2_000
     account_history(wh, hist)
     for k in range(1, n_earlier + 1):
         day = D - timedelta(days=3 * k)
         stage(wh, "posts", day, [{"platform": "instagram", "post_id": f"p{k}", "account_id": "a1",
-                                  "published_at": ts(day), "likes": earlier, "comments": 0}])  # fmt: skip
+                                  "published_at": ts(day), "likes": earlier, "comments": 0,
+                                  "views": views[0]}])  # fmt: skip
     stage(wh, "posts", D, [{"platform": "instagram", "post_id": "viral", "account_id": "a1",
-                            "published_at": ts(D), "likes": today, "comments": 0}])  # fmt: skip
+                            "published_at": ts(D), "likes": today, "comments": 0,
+                            "views": views[1]}])  # fmt: skip
     return [r for r in flags(wh) if r["signal"] == "follower_spike"]
 
 
@@ -91,6 +96,17 @@ def test_earlier_posts_without_engagement_do_not_hide_a_viral_post(wh: Warehouse
 def test_an_ordinary_post_does_not_explain_a_spike(wh: Warehouse) -> None:
     (r,) = spike_after_posts(wh, earlier=100, today=250)  # 2.5x: not viral
     assert r["explanation"].endswith("no post that day or the day before went viral")
+
+
+def test_views_judge_virality_where_reported(wh: Warehouse) -> None:
+    """Reach is what goes viral: ten times the usual views explains the spike although the
+    likes are no higher than the earlier posts' (which may have been bought)."""
+    assert spike_after_posts(wh, earlier=1_000, today=1_000, views=(5_000, 50_000)) == []
+
+
+def test_bought_likes_on_an_ordinary_post_do_not_explain_a_spike(wh: Warehouse) -> None:
+    (r,) = spike_after_posts(wh, earlier=100, today=3_000, views=(5_000, 5_500))
+    assert "no post that day or the day before went viral" in r["explanation"]
 
 
 def first_post_after_a_spike(wh: Warehouse, likes: int) -> list[dict]:
