@@ -51,7 +51,7 @@ def test_a_rejecting_fraud_expectation_is_refused(tmp_path) -> None:  # type: ig
 def test_variables_are_set_on_duckdb() -> None:
     con = duckdb.connect()
     th.set_variables(con)
-    assert con.execute("select getvariable('fraud_growth_z')").fetchall() == [(6.0,)]
+    assert con.execute("select getvariable('fraud_growth_z')").fetchall() == [(7.0,)]
     assert con.execute("select getvariable('fraud_authenticity_min_pct')").fetchall() == [(75.0,)]
 
 
