@@ -27,6 +27,14 @@ account) cannot cross the threshold, while several together do; no weight is fit
 simulator's data. Every bot signal has a non-negative weight and every counter-signal a
 non-positive one, which makes the model monotone: making a profile more bot-like never lowers
 its ``p_suspicious``.
+
+Within an audience
+------------------
+The prior is the population's. Followers of one account are not independent draws, though: a
+bought audience holds many bots, so a borderline profile in it is more likely one of them.
+:func:`audience_prior_log_odds` turns an audience's own suspicious share into a prior (shrunk
+towards the population's), and :func:`recategorize` judges each classified row against it. The marts use that for ``authenticity_pct_28d`` (:mod:`pipeline.fraud.marts`);
+``clout fraud classify`` keeps the population prior (it sees profiles, not audiences).
 """
 
 from __future__ import annotations
@@ -59,6 +67,7 @@ __all__ = [
     "bench_classify",
     "classify_file",
     "classify_profiles",
+    "recategorize",
 ]
 
 #: Columns every input must have (their values may still be null).
@@ -447,35 +456,35 @@ def _evidence(s: dict[str, np.ndarray], w: EvidenceWeights, n: int) -> np.ndarra
     return ev
 
 
-def _classify_arrays(
-    s: dict[str, np.ndarray],
-    w: EvidenceWeights,
-    threshold: float,
-    n: int,
-    prior: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(category codes as int8 indexes into CATEGORIES, p_suspicious)."""
-    base = w.prior_log_odds if prior is None else prior
-    log_odds = np.clip(base + _evidence(s, w, n), -50.0, 50.0)
-    p = 1.0 / (1.0 + np.exp(-log_odds))
-    followers, following = s["follower_count"], s["following_count"]
-    codes = np.select(
+def _codes(suspicious: np.ndarray, followers: np.ndarray, following: np.ndarray) -> np.ndarray:
+    """Category codes (int8 indexes into CATEGORIES): suspicious wins, then the size rules."""
+    return np.select(
         [
-            p >= threshold,
+            suspicious,
             following > MASS_FOLLOWER_MIN_FOLLOWING,
             (followers > INFLUENCER_MIN_FOLLOWERS) & (following < INFLUENCER_MAX_FOLLOWING),
         ],
         [_SUSPICIOUS, _MASS, _INFLUENCER],
         _REAL,
     ).astype(np.int8)
-    return codes, p
+
+
+def _probability(log_odds: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(log_odds, -50.0, 50.0)))
+
+
+def _classify_arrays(
+    s: dict[str, np.ndarray], w: EvidenceWeights, threshold: float, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(category codes as int8 indexes into CATEGORIES, p_suspicious)."""
+    p = _probability(w.prior_log_odds + _evidence(s, w, n))
+    return _codes(p >= threshold, s["follower_count"], s["following_count"]), p
 
 
 def classify_profiles(
     table: T,
     weights: EvidenceWeights | None = None,
     threshold: float = DEFAULT_THRESHOLD,
-    prior_log_odds: np.ndarray | None = None,
 ) -> T:
     """Label follower profiles as real, mass_follower, influencer or suspicious.
 
@@ -486,9 +495,6 @@ def classify_profiles(
             true/false/1/0/yes/no).
         weights: evidence model; defaults to :data:`DEFAULT_WEIGHTS`.
         threshold: ``p_suspicious`` from which a profile is ``suspicious``.
-        prior_log_odds: per-row log-odds before any evidence, replacing
-            ``weights.prior_log_odds`` (e.g. :func:`audience_prior_log_odds` of the audience
-            each profile was sampled from); one value per row.
 
     Returns:
         The input (same type, rows and columns, not modified in place) plus ``category``
@@ -503,12 +509,38 @@ def classify_profiles(
     if not isinstance(table, pa.Table | pd.DataFrame):
         raise TypeError(f"expected a pyarrow Table or pandas DataFrame, got {type(table)!r}")
     w = DEFAULT_WEIGHTS if weights is None else weights
-    if prior_log_odds is not None:
-        prior_log_odds = np.asarray(prior_log_odds, dtype=np.float64)
-        if prior_log_odds.shape != (len(table),) or not np.all(np.isfinite(prior_log_odds)):
-            raise ValueError(f"prior_log_odds must hold {len(table)} finite numbers, one per row")
     signals = _read_signals(table)
-    return _attach(table, *_classify_arrays(signals, w, threshold, len(table), prior_log_odds))
+    return _attach(table, *_classify_arrays(signals, w, threshold, len(table)))
+
+
+def recategorize(
+    classified: pa.Table,
+    prior_log_odds: np.ndarray,
+    weights: EvidenceWeights | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> pa.Array:
+    """The categories of rows :func:`classify_profiles` labelled (with ``weights``), had each
+    row's prior been ``prior_log_odds`` instead of the population's: the same evidence, another
+    prior (e.g. :func:`audience_prior_log_odds` of the audience each profile was sampled from).
+
+    Args:
+        classified: output of :func:`classify_profiles` (``p_suspicious`` and the counts).
+        prior_log_odds: one finite log-odds per row.
+    """
+    w = DEFAULT_WEIGHTS if weights is None else weights
+    prior = np.asarray(prior_log_odds, dtype=np.float64)
+    if prior.shape != (classified.num_rows,) or not np.all(np.isfinite(prior)):
+        raise ValueError(
+            f"prior_log_odds must hold {classified.num_rows} finite numbers, one per row"
+        )
+    p = np.asarray(classified.column("p_suspicious").to_numpy(), dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        evidence = np.log(p) - np.log1p(-p) - w.prior_log_odds  # +-inf where p saturated
+    suspicious = _probability(prior + evidence) >= threshold
+    followers = _numeric("follower_count", classified.column("follower_count"))
+    following = _numeric("following_count", classified.column("following_count"))
+    codes = _codes(suspicious, followers, following)
+    return pc.take(pa.array(CATEGORIES, pa.string()), pa.array(codes))
 
 
 def audience_prior_log_odds(

@@ -27,10 +27,12 @@ from collections.abc import Callable
 from datetime import date
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.fraud import thresholds
-from pipeline.fraud.classify import audience_prior_log_odds, classify_profiles
+from pipeline.fraud.classify import audience_prior_log_odds, classify_profiles, recategorize
 from pipeline.marts import SQL_DIR, mart_sql
 from pipeline.schemas import MARTS
 from pipeline.stage import connect
@@ -88,6 +90,33 @@ def all_sql() -> list[str]:
     ]
 
 
+def _keys(table: pa.Table) -> pa.ChunkedArray:
+    """One string per row naming its account (platform and account id)."""
+    return pc.binary_join_element_wise(table["platform"], table["account_id"], "\x1f")
+
+
+def pooled_counts(classes: pa.Table, history: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``classes``: (suspicious, sampled) followers of its account over the day's
+    sample (``classes``) and the earlier days' (``history``: platform, account_id, sampled,
+    suspicious; an account without a row there has none)."""
+    keys = _keys(classes)
+    today = (
+        pa.table({"key": keys, "suspicious": pc.equal(classes["category"], "suspicious")})
+        .group_by("key")
+        .aggregate([("suspicious", "sum"), ("suspicious", "count")])
+    )
+    earlier = pc.index_in(today["key"], value_set=_keys(history))
+
+    def earlier_of(column: str) -> np.ndarray:
+        values = pc.fill_null(pc.take(history[column].cast(pa.float64()), earlier), 0.0)
+        return np.asarray(values.to_numpy(), dtype=np.float64)
+
+    suspicious = today["suspicious_sum"].to_numpy() + earlier_of("suspicious")
+    sampled = today["suspicious_count"].to_numpy() + earlier_of("sampled")
+    row = pc.index_in(keys, value_set=today["key"]).to_numpy()
+    return suspicious[row], sampled[row]
+
+
 def classified_samples(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """The day's follower samples (``stg_follower_samples`` at ``getvariable('dt')``) with
     ``category`` and ``p_suspicious`` from the profile classifier (population prior), and
@@ -99,26 +128,12 @@ def classified_samples(con: duckdb.DuckDBPyConnection) -> pa.Table:
         f"select platform, account_id, {cols} from stg_follower_samples "
         "where dt = getvariable('dt')"
     ).to_arrow_table()
-    con.register("population_classes", classify_profiles(samples))
-    pooled = con.sql(
-        """
-        select c.*,
-            count(*) over audience + coalesce(h.sampled, 0) as sampled_28d,
-            count(*) filter (where c.category = 'suspicious') over audience
-                + coalesce(h.suspicious, 0) as suspicious_28d
-        from population_classes as c
-        left join audience_history as h using (platform, account_id)
-        window audience as (partition by c.platform, c.account_id)
-        """
+    classes = classify_profiles(samples)
+    history = con.sql(
+        f"select platform, account_id, sampled, suspicious from {HISTORY_VIEW[0]}"
     ).to_arrow_table()
-    con.unregister("population_classes")
-    prior = audience_prior_log_odds(
-        pooled.column("suspicious_28d").to_numpy(), pooled.column("sampled_28d").to_numpy()
-    )
-    in_audience = classify_profiles(pooled.select(list(_PROFILE_COLUMNS)), prior_log_odds=prior)
-    return pooled.drop_columns(["sampled_28d", "suspicious_28d"]).append_column(
-        "audience_category", in_audience.column("category")
-    )
+    prior = audience_prior_log_odds(*pooled_counts(classes, history))
+    return classes.append_column("audience_category", recategorize(classes, prior))
 
 
 def prepare(con: duckdb.DuckDBPyConnection, wh: Warehouse, dt: date) -> None:

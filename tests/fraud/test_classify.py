@@ -22,6 +22,7 @@ from pipeline.fraud.classify import (
     audience_prior_log_odds,
     classify_file,
     classify_profiles,
+    recategorize,
 )
 
 W = DEFAULT_WEIGHTS
@@ -217,18 +218,33 @@ def test_a_borderline_profile_is_judged_within_its_audience() -> None:
     among followers none of whom are it stays real."""
     row = NEUTRAL | {"biography_length": 0, "account_age_days": 60}
     assert one(row)[0] == "real"
-    rows = [row, row, row]
+    classified = classify_rows([row, row, row])
     priors = audience_prior_log_odds([0, 30, 60], [60, 60, 60])
-    out = classify_rows(rows, prior_log_odds=priors)
-    assert out["category"].to_pylist() == ["real", "suspicious", "suspicious"]
-    assert out["p_suspicious"][1].as_py() == pytest.approx(sigmoid(priors[1] + W.no_bio + W.age_young))
+    assert recategorize(classified, priors).to_pylist() == ["real", "suspicious", "suspicious"]
+    # the evidence is kept: with the population prior back, the population's categories
+    same = recategorize(classified, [W.prior_log_odds] * 3)
+    assert same.to_pylist() == classified["category"].to_pylist()
 
 
-def test_prior_log_odds_needs_one_finite_value_per_row() -> None:
+def test_recategorize_keeps_the_size_rules_and_saturated_rows() -> None:
+    """A profile cleared by a low prior falls back to its size category; a textbook bot whose
+    p_suspicious rounds to 1 stays suspicious under any prior."""
+    mass = NEUTRAL | {"follower_count": 100, "following_count": 3_000, "biography_length": 0,
+                      "account_age_days": 60}  # fmt: skip
+    bot = BOT | {"username_digit_count": 12, "username_length": 12}
+    classified = classify_rows([mass, bot])
+    classified = classified.set_column(
+        classified.schema.get_field_index("p_suspicious"), "p_suspicious", pa.array([0.9, 1.0])
+    )
+    assert recategorize(classified, [-10.0, -10.0]).to_pylist() == ["mass_follower", "suspicious"]
+
+
+def test_recategorize_needs_one_finite_prior_per_row() -> None:
+    classified = classify_rows([NEUTRAL, NEUTRAL])
     with pytest.raises(ValueError, match="one per row"):
-        classify_rows([NEUTRAL, NEUTRAL], prior_log_odds=[0.0])
+        recategorize(classified, [0.0])
     with pytest.raises(ValueError, match="one per row"):
-        classify_rows([NEUTRAL], prior_log_odds=[math.nan])
+        recategorize(classified, [0.0, math.nan])
 
 
 def test_weights_keep_their_signs_and_order() -> None:
