@@ -1,9 +1,9 @@
 -- fraud_audience_composition: the follower sample of each account on day dt, by category.
 -- Input `follower_classes`: stg_follower_samples of dt labelled by
--- pipeline.fraud.classify.classify_profiles twice (pipeline.fraud.marts.classified_samples):
--- `category` with the population prior (as `clout fraud classify` does) and `audience_category`
--- with the prior of the account's own audience (its suspicious share over the 28 days,
--- classify.audience_prior_log_odds). Suspicious wins over the size-based categories.
+-- pipeline.fraud.marts.classified_samples: `category` with the population prior (as
+-- `clout fraud classify` does) and `audience_category` with the prior of the account's own
+-- audience (its suspicious share over the 28 days, classify.audience_prior_log_odds and
+-- classify.recategorize). Suspicious wins over the size-based categories.
 -- Percentages of the day's sample (population prior):
 --   real_pct + mass_followers_pct + influencer_followers_pct + suspicious_pct = 100;
 --   authenticity_pct = real + influencers (DESIGN section 5);

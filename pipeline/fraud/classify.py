@@ -33,8 +33,10 @@ Within an audience
 The prior is the population's. Followers of one account are not independent draws, though: a
 bought audience holds many bots, so a borderline profile in it is more likely one of them.
 :func:`audience_prior_log_odds` turns an audience's own suspicious share into a prior (shrunk
-towards the population's), and :func:`recategorize` judges each classified row against it. The marts use that for ``authenticity_pct_28d`` (:mod:`pipeline.fraud.marts`);
-``clout fraud classify`` keeps the population prior (it sees profiles, not audiences).
+towards the population's), and :func:`recategorize` judges each classified row against it
+(same evidence, other prior). The marts use that for ``authenticity_pct_28d``
+(:mod:`pipeline.fraud.marts`); ``clout fraud classify`` keeps the population prior (it sees
+profiles, not audiences).
 """
 
 from __future__ import annotations
