@@ -12,7 +12,8 @@
 --                  events: its noise is at least Poisson);
 --   growth_robust_z = (delta - usual_delta) / scale.
 -- A spike (z >= fraud_growth_z) is flagged unless a post published that day or the day before
--- went viral: first_day_ratio >= fraud_viral_ratio, where first_day_ratio is the post's
+-- went viral: first_day_ratio >= fraud_viral_ratio (fraud_viral_ratio_credible for an account
+-- whose audience passed the authenticity bar the day before), where first_day_ratio is the post's
 -- reach per hour on its publication day over the median of the account's earlier posts
 -- in the baseline window (at least fraud_viral_min_posts of them), or, lacking those, its
 -- engagement over the median engagement of the account's older posts in the day's snapshot,
@@ -234,13 +235,30 @@ virality as (
     group by all
 ),
 
+-- the audience as it stood the day before: one that passes the authenticity bar earns the
+-- benefit of the doubt (fraud_viral_ratio_credible), one that fails it needs fraud_viral_ratio
+credible as (
+    select platform, account_id
+    from audience_quality
+    where dt = getvariable('dt') - interval 1 day
+        and followers_sampled_28d >= getvariable('fraud_auth_min_sampled')
+        and authenticity_pct_28d >= getvariable('fraud_authenticity_min_pct')
+),
+
 scored as (
     select
         growth_robust_z.*,
-        coalesce(virality.best_ratio >= getvariable('fraud_viral_ratio'), false) as viral,
+        coalesce(
+            virality.best_ratio >= case
+                when credible.account_id is not null then getvariable('fraud_viral_ratio_credible')
+                else getvariable('fraud_viral_ratio')
+            end,
+            false
+        ) as viral,
         coalesce(virality.unjudged, false) as unjudged
     from growth_robust_z
     left join virality using (platform, account_id)
+    left join credible using (platform, account_id)
 ),
 
 spikes as (

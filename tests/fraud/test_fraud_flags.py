@@ -98,6 +98,30 @@ def test_an_ordinary_post_does_not_explain_a_spike(wh: Warehouse) -> None:
     assert r["explanation"].endswith("no post that day or the day before went viral")
 
 
+def audience_yesterday(wh: Warehouse, authenticity: float, sampled: int = 100) -> None:
+    mart(wh, "audience_quality", D - timedelta(days=1), [{
+        "platform": "instagram", "account_id": "a1", "followers_sampled": 20,
+        "followers_sampled_28d": sampled, "authenticity_pct_28d": authenticity,
+    }])  # fmt: skip
+
+
+def test_a_credible_audience_needs_less_virality_to_explain_a_spike(wh: Warehouse) -> None:
+    """2.5x the usual first-day reach: enough for an account whose audience passed the
+    authenticity bar yesterday (>= 75 %), not for one whose audience fails it."""
+    audience_yesterday(wh, authenticity=88.0)
+    assert spike_after_posts(wh, earlier=100, today=250) == []
+
+
+def test_a_failing_audience_needs_a_clearly_viral_post(wh: Warehouse) -> None:
+    audience_yesterday(wh, authenticity=60.0)
+    assert len(spike_after_posts(wh, earlier=100, today=250)) == 1
+
+
+def test_too_few_sampled_followers_earn_no_benefit_of_the_doubt(wh: Warehouse) -> None:
+    audience_yesterday(wh, authenticity=95.0, sampled=10)
+    assert len(spike_after_posts(wh, earlier=100, today=250)) == 1
+
+
 def test_views_judge_virality_where_reported(wh: Warehouse) -> None:
     """Reach is what goes viral: ten times the usual views explains the spike although the
     likes are no higher than the earlier posts' (which may have been bought)."""
