@@ -23,7 +23,10 @@
 -- nothing make any engaged post stand out, not an undefined ratio.
 -- Reach is views where the platform reports them for the post and for the posts it is compared
 -- with (what goes viral is reach; likes and comments can be bought, and an account that buys
--- them would make an honest viral post look ordinary), else likes + comments.
+-- them would make an honest viral post look ordinary), else likes + comments. Judged on views,
+-- a post explains no more new followers than the extra views it had on its first day (views
+-- beyond the account's usual): even a viral post turns a few percent of its viewers into
+-- followers, not more than all of them.
 -- When neither can be judged, the spike is flagged and the explanation says so. A purge
 -- (z <= fraud_purge_z) is informational (severity info).
 with
@@ -207,32 +210,37 @@ by_peers as (
     where candidates.followers > 0
 ),
 
-first_day_ratio as (
+chosen_ratio as (
     select
         platform,
         account_id,
         post_id,
         case
-            when by_history.n_past >= getvariable('fraud_viral_min_posts')
-                then coalesce(by_history.views_ratio, by_history.engagement_ratio)
-            when by_snapshot.n_older >= getvariable('fraud_viral_min_posts')
-                then coalesce(by_snapshot.views_ratio, by_snapshot.engagement_ratio)
-            when by_peers.n_peer_posts >= getvariable('fraud_er_min_peers')
-                then coalesce(by_peers.views_ratio, by_peers.engagement_ratio)
-        end as first_day_ratio
+            when by_history.n_past >= getvariable('fraud_viral_min_posts') then by_history.views_ratio
+            when by_snapshot.n_older >= getvariable('fraud_viral_min_posts') then by_snapshot.views_ratio
+            when by_peers.n_peer_posts >= getvariable('fraud_er_min_peers') then by_peers.views_ratio
+        end as views_ratio,
+        case
+            when by_history.n_past >= getvariable('fraud_viral_min_posts') then by_history.engagement_ratio
+            when by_snapshot.n_older >= getvariable('fraud_viral_min_posts') then by_snapshot.engagement_ratio
+            when by_peers.n_peer_posts >= getvariable('fraud_er_min_peers') then by_peers.engagement_ratio
+        end as engagement_ratio
     from by_history
     join by_snapshot using (platform, account_id, post_id)
     left join by_peers using (platform, account_id, post_id)
 ),
 
-virality as (
+-- extra_views: the views the post had on its first day beyond what the account's usual post
+-- gets (views x (1 - 1 / ratio)); NULL where the post was judged on likes and comments
+first_day_ratio as (
     select
-        platform,
-        account_id,
-        max(first_day_ratio) as best_ratio,
-        bool_or(first_day_ratio is null) as unjudged
-    from first_day_ratio
-    group by all
+        chosen_ratio.platform,
+        chosen_ratio.account_id,
+        chosen_ratio.post_id,
+        coalesce(views_ratio, engagement_ratio) as first_day_ratio,
+        candidates.views * (1.0 - 1.0 / views_ratio) as extra_views
+    from chosen_ratio
+    join candidates using (platform, account_id, post_id)
 ),
 
 -- the audience as it stood the day before: one that passes the authenticity bar earns the
@@ -245,20 +253,48 @@ credible as (
         and authenticity_pct_28d >= getvariable('fraud_authenticity_min_pct')
 ),
 
+posts_judged as (
+    select
+        growth_robust_z.platform,
+        growth_robust_z.account_id,
+        first_day_ratio.first_day_ratio >= case
+            when credible.account_id is not null then getvariable('fraud_viral_ratio_credible')
+            else getvariable('fraud_viral_ratio')
+        end as beat_usual,
+        -- a post cannot bring more new followers than the extra people it reached
+        coalesce(
+            first_day_ratio.extra_views
+                >= growth_robust_z.follower_delta - greatest(growth_robust_z.usual_delta, 0),
+            true
+        ) as reach_covers_gain,
+        first_day_ratio.first_day_ratio is null as unjudged,
+        first_day_ratio.extra_views
+    from growth_robust_z
+    join first_day_ratio using (platform, account_id)
+    left join credible using (platform, account_id)
+),
+
+virality as (
+    select
+        platform,
+        account_id,
+        bool_or(beat_usual and reach_covers_gain) as viral,
+        bool_or(beat_usual and not reach_covers_gain) as outgrown,
+        max(extra_views) filter (where beat_usual) as extra_views,
+        bool_or(unjudged) as unjudged
+    from posts_judged
+    group by all
+),
+
 scored as (
     select
         growth_robust_z.*,
-        coalesce(
-            virality.best_ratio >= case
-                when credible.account_id is not null then getvariable('fraud_viral_ratio_credible')
-                else getvariable('fraud_viral_ratio')
-            end,
-            false
-        ) as viral,
+        coalesce(virality.viral, false) as viral,
+        coalesce(virality.outgrown, false) as outgrown,
+        virality.extra_views,
         coalesce(virality.unjudged, false) as unjudged
     from growth_robust_z
     left join virality using (platform, account_id)
-    left join credible using (platform, account_id)
 ),
 
 spikes as (
@@ -282,6 +318,7 @@ spikes as (
         end
         || printf(' (%.1f robust SDs, flag above %.1f); ', growth_robust_z, getvariable('fraud_growth_z'))
         || case
+            when outgrown then printf('a post that day or the day before beat its usual reach, but by %,d views, fewer than the followers gained', cast(greatest(extra_views, 0) as bigint))
             when unjudged then 'neither earlier posts of the account nor enough posts of its peers to tell whether a post that day or the day before went viral'
             else 'no post that day or the day before went viral'
         end as explanation

@@ -128,6 +128,16 @@ def test_views_judge_virality_where_reported(wh: Warehouse) -> None:
     assert spike_after_posts(wh, earlier=1_000, today=1_000, views=(5_000, 50_000)) == []
 
 
+def test_a_post_explains_no_more_followers_than_its_extra_views(wh: Warehouse) -> None:
+    """4x the usual views (2,000 against 500): viral by the ratio, but 1,500 extra views cannot
+    bring 2,000 new followers."""
+    (r,) = spike_after_posts(wh, earlier=100, today=400, views=(500, 2_000))
+    assert r["explanation"].endswith(
+        "a post that day or the day before beat its usual reach, but by 1,500 views, fewer than "
+        "the followers gained"
+    )
+
+
 def test_bought_likes_on_an_ordinary_post_do_not_explain_a_spike(wh: Warehouse) -> None:
     (r,) = spike_after_posts(wh, earlier=100, today=3_000, views=(5_000, 5_500))
     assert "no post that day or the day before went viral" in r["explanation"]
