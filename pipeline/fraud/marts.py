@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import numpy as np
@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from pipeline.fraud import thresholds
 from pipeline.fraud.classify import audience_prior_log_odds, classify_profiles, recategorize
 from pipeline.marts import SQL_DIR, mart_sql
-from pipeline.schemas import MARTS
+from pipeline.schemas import MARTS, SOURCE_TABLES
 from pipeline.stage import connect
 from pipeline.warehouse.catalog import register_views
 from pipeline.warehouse.storage import Partition, Warehouse
@@ -136,6 +136,30 @@ def classified_samples(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return classes.append_column("audience_category", recategorize(classes, prior))
 
 
+#: The last day's classified samples and the fingerprint of the files they came from: both
+#: fraud marts of a day need them, and a run builds those one after the other.
+_last_classified: dict[tuple[object, ...], pa.Table] = {}
+
+
+def _inputs(wh: Warehouse, dt: date) -> tuple[object, ...]:
+    """Fingerprint of what :func:`classified_samples` reads for ``dt``: the day's follower
+    samples and the 27 earlier ``audience_quality`` partitions (path, size, mtime of each file;
+    a rewrite swaps in new files)."""
+    parts = [Partition.of("staging", SOURCE_TABLES["follower_samples"].staging, dt)] + [
+        Partition.of("marts", "audience_quality", dt - timedelta(days=k)) for k in range(1, 28)
+    ]
+    files = [f for part in parts for f in wh.partition_files(part)]
+    return (str(wh.root), dt, *((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files))
+
+
+def _classified(con: duckdb.DuckDBPyConnection, wh: Warehouse, dt: date) -> pa.Table:
+    key = _inputs(wh, dt)
+    if key not in _last_classified:
+        _last_classified.clear()
+        _last_classified[key] = classified_samples(con)
+    return _last_classified[key]
+
+
 def prepare(con: duckdb.DuckDBPyConnection, wh: Warehouse, dt: date) -> None:
     """Register the warehouse views, the day, the thresholds, the classified follower samples
     and the signal views on ``con``."""
@@ -146,7 +170,7 @@ def prepare(con: duckdb.DuckDBPyConnection, wh: Warehouse, dt: date) -> None:
     thresholds.set_variables(con, values)
     con.execute(view_sql(MACROS))
     con.execute(f'create or replace temp view "{HISTORY_VIEW[0]}" as {view_sql(HISTORY_VIEW[1])}')
-    con.register("follower_classes", classified_samples(con))
+    con.register("follower_classes", _classified(con, wh, dt))
     for name, stem in SIGNAL_VIEWS.items():
         con.execute(f'create or replace temp view "{name}" as {view_sql(stem)}')
 

@@ -199,3 +199,13 @@ def test_percentages_and_scores_stay_in_range(tmp_path_factory, groups, ers) -> 
         assert sum(r[c] for c in PCTS) == pytest.approx(100.0)
         assert r["authenticity_pct"] == pytest.approx(r["real_pct"] + r["influencer_followers_pct"])
         assert r["audience_quality_score"] is not None
+
+
+def test_restaged_samples_are_classified_again(wh: Warehouse) -> None:
+    """Both fraud marts of a day share one classification of the day's samples, until the
+    samples (or the earlier days' audience rows) change."""
+    accounts(wh, "a1")
+    stage(wh, "follower_samples", D, samples("a1", 10, 0))
+    assert quality(wh)["a1"]["authenticity_pct"] == 100.0
+    stage(wh, "follower_samples", D, samples("a1", 5, 5))
+    assert quality(wh)["a1"]["authenticity_pct"] == 50.0
