@@ -7,7 +7,8 @@ built here:
 * ``follower_classes``: the day's ``stg_follower_samples`` labelled by
   :func:`pipeline.fraud.classify.classify_profiles` (Python/Arrow, vectorised), registered in
   DuckDB as an Arrow table: ``category`` with the population prior and ``audience_category``
-  with the prior of the follower's own audience (``fraud_audience_history`` plus the day);
+  with the prior of the follower's own audience (``fraud_audience_history`` plus the day),
+  computed once for both marts of a day (kept while its input files stay the same);
 * the thresholds of ``expectations/marts/fraud_flags.json`` as DuckDB variables
   (:mod:`pipeline.fraud.thresholds`).
 
@@ -16,8 +17,10 @@ The signal models ``sql/fraud_<name>.sql`` are registered as views (``fraud_grow
 marts), then the mart's SQL runs and the partition is written with ``Warehouse.write_table``.
 The pipeline reads no ground truth: only staging tables and other marts.
 
-Order: ``fraud_flags`` reads ``influencer_daily`` of the day; ``audience_quality`` reads
-``fraud_flags`` (the day and the 27 before). ``MARTS`` lists them in that order.
+Order: ``fraud_flags`` reads ``influencer_daily`` of the day and ``audience_quality`` of the
+day before (a credible audience explains a spike with less); ``audience_quality`` reads
+``fraud_flags`` (the day and the 27 before) and its own 27 earlier days. ``MARTS`` lists them in
+that order; days run in date order.
 """
 
 from __future__ import annotations
