@@ -210,21 +210,21 @@ by_peers as (
     where candidates.followers > 0
 ),
 
+-- the first baseline with enough posts, in this order: the account's earlier posts, its older
+-- posts in the day's snapshot, its peers' posts
 chosen_ratio as (
     select
         platform,
         account_id,
         post_id,
         case
-            when by_history.n_past >= getvariable('fraud_viral_min_posts') then by_history.views_ratio
-            when by_snapshot.n_older >= getvariable('fraud_viral_min_posts') then by_snapshot.views_ratio
-            when by_peers.n_peer_posts >= getvariable('fraud_er_min_peers') then by_peers.views_ratio
-        end as views_ratio,
-        case
-            when by_history.n_past >= getvariable('fraud_viral_min_posts') then by_history.engagement_ratio
-            when by_snapshot.n_older >= getvariable('fraud_viral_min_posts') then by_snapshot.engagement_ratio
-            when by_peers.n_peer_posts >= getvariable('fraud_er_min_peers') then by_peers.engagement_ratio
-        end as engagement_ratio
+            when by_history.n_past >= getvariable('fraud_viral_min_posts')
+                then {'views': by_history.views_ratio, 'engagement': by_history.engagement_ratio}
+            when by_snapshot.n_older >= getvariable('fraud_viral_min_posts')
+                then {'views': by_snapshot.views_ratio, 'engagement': by_snapshot.engagement_ratio}
+            when by_peers.n_peer_posts >= getvariable('fraud_er_min_peers')
+                then {'views': by_peers.views_ratio, 'engagement': by_peers.engagement_ratio}
+        end as ratio
     from by_history
     join by_snapshot using (platform, account_id, post_id)
     left join by_peers using (platform, account_id, post_id)
@@ -237,8 +237,8 @@ first_day_ratio as (
         chosen_ratio.platform,
         chosen_ratio.account_id,
         chosen_ratio.post_id,
-        coalesce(views_ratio, engagement_ratio) as first_day_ratio,
-        candidates.views * (1.0 - 1.0 / views_ratio) as extra_views
+        coalesce(ratio.views, ratio.engagement) as first_day_ratio,
+        candidates.views * (1.0 - 1.0 / ratio.views) as extra_views
     from chosen_ratio
     join candidates using (platform, account_id, post_id)
 ),
