@@ -254,7 +254,12 @@ def fraud_evaluate(
     start: Annotated[str, typer.Option("--start", help="first day evaluated, YYYY-MM-DD")],
     end: Annotated[str, typer.Option("--end", help="last day evaluated, YYYY-MM-DD")],
     accounts: Annotated[int, typer.Option(help="simulated accounts", min=1)] = 300,
-    seed: Annotated[int, typer.Option(help="world seed", min=0)] = 7,
+    seed: Annotated[
+        list[int] | None,
+        typer.Option(
+            help="world seed; give it more than once to pool several worlds (default 7)", min=0
+        ),
+    ] = None,
     followers_sampled: Annotated[
         int, typer.Option("--followers-sampled", help="follower samples per account a day", min=1)
     ] = 100,
@@ -281,16 +286,32 @@ def fraud_evaluate(
 
         from pipeline.fraud.evaluate import SimSpec, evaluate
 
-        spec = SimSpec(
-            seed=seed, accounts=accounts, followers_sampled=followers_sampled, campaigns=campaigns
-        )
+        seeds = seed or [7]
+        specs = [
+            SimSpec(
+                seed=s, accounts=accounts, followers_sampled=followers_sampled, campaigns=campaigns
+            )
+            for s in seeds
+        ]
         echo = typer.echo if verbose else None
-        signals, authenticity = evaluate(first, last, spec, warehouse, warmup=warmup, echo=echo)
-        typer.echo(f"fraud signals against the simulator's ground truth, {first} to {last}:")
-        _print_table(pa.Table.from_pandas(signals, preserve_index=False))
+        result = evaluate(
+            first, last, specs, warehouse, warmup=warmup, echo=echo,
+            progress=lambda line: typer.echo(line, err=True),
+        )  # fmt: skip
+        worlds = (
+            f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {', '.join(map(str, seeds))} pooled"
+        )
+        typer.echo(
+            f"fraud signals against the simulator's ground truth, {first} to {last}, {worlds}:"
+        )
+        _print_table(pa.Table.from_pandas(result.signals, preserve_index=False))
+        if len(seeds) > 1:
+            typer.echo("")
+            typer.echo("precision / recall of each world:")
+            _print_table(pa.Table.from_pandas(result.per_seed, preserve_index=False))
         typer.echo("")
-        typer.echo("authenticity estimates within 5 points of the truth (column truth):")
-        _print_table(pa.Table.from_pandas(authenticity, preserve_index=False))
+        typer.echo(f"authenticity estimates within 5 points of the truth (column truth), {worlds}:")
+        _print_table(pa.Table.from_pandas(result.authenticity, preserve_index=False))
 
     _guard(body)
 
