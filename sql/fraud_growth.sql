@@ -20,7 +20,10 @@
 -- or, for an account without any earlier post, its first-day engagement per hour per follower
 -- over the median of its peers' posts (same platform and size tier, sql/fraud_macros.sql).
 -- Medians are floored at one engagement (a day, for the per-hour rate): earlier posts that got
--- nothing make any engaged post stand out, not an undefined ratio.
+-- nothing make any engaged post stand out, not an undefined ratio. Rates are put in the units
+-- of the platform's average format first (format_factor: a YouTube short gathers views faster
+-- than a long video), so a short is not viral for beating the account's videos by as much as
+-- shorts beat videos everywhere.
 -- Reach is views where the platform reports them for the post and for the posts it is compared
 -- with (what goes viral is reach; likes and comments can be bought, and an account that buys
 -- them would make an honest viral post look ordinary), else likes + comments. Judged on views,
@@ -99,11 +102,12 @@ growth_robust_z as (
 -- every post (stories aside) on the snapshot of its publication day: its engagement so far
 -- and that per hour since publication (posts gather most engagement in their first hours,
 -- so a per-hour rate makes a post of 3 hours comparable with one of 20)
-first_day as (
+first_day_raw as (
     select
         posts.platform,
         posts.account_id,
         posts.post_id,
+        coalesce(posts.media_type, '') as media_type,
         cast(posts.published_at as date) as published_dt,
         posts.likes + posts.comments as engagement,
         nullif(posts.views, 0) as views,
@@ -121,6 +125,56 @@ first_day as (
         and getvariable('dt')
         and cast(posts.published_at as date) = posts.dt
         and coalesce(posts.media_type, '') <> 'story'
+),
+
+-- formats reach differently (a YouTube short gathers views faster than a long video, a reel
+-- than a photo): a format's factor is the median first-day rate per follower of the
+-- platform's posts of that format over that of all the platform's posts in the window (1 with
+-- fewer than fraud_er_min_peers posts of the format), so that a post is compared with the
+-- account's other posts as if they were all of its format
+per_follower as (
+    select
+        platform,
+        media_type,
+        views_per_hour / followers as views_rate,
+        per_hour / followers as engagement_rate
+    from first_day_raw
+    where followers > 0
+),
+
+platform_rates as (
+    select platform, median(views_rate) as views_rate, median(engagement_rate) as engagement_rate
+    from per_follower
+    group by all
+),
+
+format_factor as (
+    select
+        per_follower.platform,
+        per_follower.media_type,
+        case when count(per_follower.views_rate) >= getvariable('fraud_er_min_peers')
+            then median(per_follower.views_rate) / nullif(any_value(platform_rates.views_rate), 0)
+        end as views_factor,
+        case when count(*) >= getvariable('fraud_er_min_peers')
+            then median(per_follower.engagement_rate) / nullif(any_value(platform_rates.engagement_rate), 0)
+        end as engagement_factor
+    from per_follower
+    join platform_rates using (platform)
+    group by all
+),
+
+-- the per-hour rates in the units of the platform's average format; engagement and views
+-- stay as counted (the extra-views cap counts people)
+first_day as (
+    select
+        first_day_raw.* replace (
+            first_day_raw.per_hour / coalesce(nullif(format_factor.engagement_factor, 0), 1.0) as per_hour,
+            first_day_raw.views_per_hour / coalesce(nullif(format_factor.views_factor, 0), 1.0) as views_per_hour
+        ),
+        coalesce(nullif(format_factor.views_factor, 0), 1.0) as views_factor,
+        coalesce(nullif(format_factor.engagement_factor, 0), 1.0) as engagement_factor
+    from first_day_raw
+    left join format_factor using (platform, media_type)
 ),
 
 candidates as (
@@ -153,11 +207,19 @@ by_history as (
 -- the current engagement of the account's older posts in the day's snapshot (conservative:
 -- those posts are further along)
 older as (
-    select platform, account_id, likes + comments as engagement, nullif(views, 0) as views
-    from stg_posts
-    where dt = getvariable('dt')
-        and cast(published_at as date) < getvariable('dt') - interval 1 day
-        and coalesce(media_type, '') <> 'story'
+    select
+        posts.platform,
+        posts.account_id,
+        (posts.likes + posts.comments) / coalesce(nullif(format_factor.engagement_factor, 0), 1.0)
+            as engagement,
+        nullif(posts.views, 0) / coalesce(nullif(format_factor.views_factor, 0), 1.0) as views
+    from stg_posts as posts
+    left join format_factor
+        on format_factor.platform = posts.platform
+        and format_factor.media_type = coalesce(posts.media_type, '')
+    where posts.dt = getvariable('dt')
+        and cast(posts.published_at as date) < getvariable('dt') - interval 1 day
+        and coalesce(posts.media_type, '') <> 'story'
 ),
 
 by_snapshot as (
@@ -167,9 +229,10 @@ by_snapshot as (
         candidates.post_id,
         case
             when count(older.views) >= getvariable('fraud_viral_min_posts')
-                then any_value(candidates.views) / greatest(median(older.views), 1)
+                then any_value(candidates.views / candidates.views_factor) / greatest(median(older.views), 1)
         end as views_ratio,
-        any_value(candidates.engagement) / greatest(median(older.engagement), 1) as engagement_ratio,
+        any_value(candidates.engagement / candidates.engagement_factor) / greatest(median(older.engagement), 1)
+            as engagement_ratio,
         count(older.engagement) as n_older
     from candidates
     left join older using (platform, account_id)

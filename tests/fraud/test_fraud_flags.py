@@ -64,23 +64,29 @@ def test_missing_history_means_no_growth_flag_not_an_error(wh: Warehouse) -> Non
 
 
 def spike_after_posts(
-    wh: Warehouse, earlier: int, today: int, n_earlier: int = 5, views: tuple[int, int] = (0, 0)
+    wh: Warehouse,
+    earlier: int,
+    today: int,
+    n_earlier: int = 5,
+    views: tuple[int, int] = (0, 0),
+    platform: str = "instagram",
+    media: tuple[str | None, str | None] = (None, None),
 ) -> list[dict]:
     """a1 gains 2,000 followers on D; ``n_earlier`` posts every third day before D earned
     ``earlier`` engagements (and ``views[0]`` views, 0: not reported) on their first day
-    (published at noon: 12 hours), the post of D ``today`` (and ``views[1]``). The
-    follower_spike rows."""
+    (published at noon: 12 hours), the post of D ``today`` (and ``views[1]``); ``media``: the
+    media types of the earlier posts and of D's. The follower_spike rows."""
     hist = steady()
     hist[D] = hist[D - timedelta(days=1)] + 2_000
-    account_history(wh, hist)
+    account_history(wh, hist, platform=platform)
     for k in range(1, n_earlier + 1):
         day = D - timedelta(days=3 * k)
-        stage(wh, "posts", day, [{"platform": "instagram", "post_id": f"p{k}", "account_id": "a1",
+        stage(wh, "posts", day, [{"platform": platform, "post_id": f"p{k}", "account_id": "a1",
                                   "published_at": ts(day), "likes": earlier, "comments": 0,
-                                  "views": views[0]}])  # fmt: skip
-    stage(wh, "posts", D, [{"platform": "instagram", "post_id": "viral", "account_id": "a1",
+                                  "views": views[0], "media_type": media[0]}])  # fmt: skip
+    stage(wh, "posts", D, [{"platform": platform, "post_id": "viral", "account_id": "a1",
                             "published_at": ts(D), "likes": today, "comments": 0,
-                            "views": views[1]}])  # fmt: skip
+                            "views": views[1], "media_type": media[1]}])  # fmt: skip
     return [r for r in flags(wh) if r["signal"] == "follower_spike"]
 
 
@@ -96,6 +102,47 @@ def test_earlier_posts_without_engagement_do_not_hide_a_viral_post(wh: Warehouse
 def test_an_ordinary_post_does_not_explain_a_spike(wh: Warehouse) -> None:
     (r,) = spike_after_posts(wh, earlier=100, today=250)  # 2.5x: not viral
     assert r["explanation"].endswith("no post that day or the day before went viral")
+
+
+def youtube_formats(wh: Warehouse) -> None:
+    """Ten other YouTube accounts of 10,000 followers, each with a short of 2,500 views and a
+    video of 1,000 on their first day, 25 days before D (before a1's history): on this
+    platform shorts reach 2.5 times as many people per follower as videos."""
+    day = D - timedelta(days=25)
+    stage(wh, "accounts", day, [
+        {"platform": "youtube", "account_id": f"peer{i}", "followers": 10_000, "following": 300}
+        for i in range(10)
+    ])  # fmt: skip
+    stage(wh, "posts", day, [
+        {"platform": "youtube", "post_id": f"{media}{i}", "account_id": f"peer{i}",
+         "published_at": ts(day), "likes": 50, "comments": 0, "views": views, "media_type": media}
+        for i in range(10) for media, views in (("short", 2_500), ("video", 1_000))
+    ])  # fmt: skip
+
+
+def test_a_post_is_compared_with_posts_of_its_format(wh: Warehouse) -> None:
+    """A short with 3,500 views after videos of 1,000 is 3.5x, but shorts reach 2.5x as many
+    people on this platform: as a video it would have had 1,400, an ordinary post."""
+    youtube_formats(wh)
+    (r,) = spike_after_posts(
+        wh, earlier=50, today=50, views=(1_000, 3_500), platform="youtube", media=("video", "short")
+    )
+    assert r["explanation"].endswith("no post that day or the day before went viral")
+
+
+def test_a_video_beating_the_accounts_videos_is_still_viral(wh: Warehouse) -> None:
+    youtube_formats(wh)
+    assert (
+        spike_after_posts(
+            wh,
+            earlier=50,
+            today=50,
+            views=(1_000, 3_500),
+            platform="youtube",
+            media=("video", "video"),
+        )  # fmt: skip
+        == []
+    )
 
 
 def audience_yesterday(wh: Warehouse, authenticity: float, sampled: int = 100) -> None:
