@@ -8,6 +8,12 @@
 --     sigma = sqrt(greatest(1.4826 * MAD, fraud_ctr_scale_floor)^2 + 1 / expected clicks):
 --     the baseline's spread plus the counting noise of the clicks expected at its median CTR
 --     (Poisson: variance of ln(clicks) ~ 1 / clicks). CTR = (clicks + 0.5) / impressions.
+--     That approximation fails on small counts (43 clicks from 44 impressions where one click
+--     is expected scores only about 3.8), so the clicks are also tested as a count:
+--     click_count_z = the Wilson-Hilferty normal score of a Poisson count (clicks) against the
+--     most clicks the baseline allows, impressions * exp(median + fraud_ctr_z * scale)
+--     (the CTR fraud_ctr_z of its own spreads above its median). Flag when either score
+--     reaches fraud_ctr_z.
 -- Conversions above clicks are NOT flagged: platforms count view-through conversions.
 with
 
@@ -99,7 +105,13 @@ today as (
         impressions * exp(baseline.med) as expected_clicks,
         (log_ctr - baseline.med)
             / sqrt(baseline.scale ^ 2 + 1.0 / greatest(impressions * exp(baseline.med), 1.0))
-            as ctr_robust_z
+            as ctr_robust_z,
+        impressions * exp(baseline.med + getvariable('fraud_ctr_z') * baseline.scale)
+            as most_clicks,
+        -- Wilson-Hilferty: P(Poisson(lambda) >= x) ~ 1 - Phi(3 sqrt(x) (1 - 1/(9x) - (lambda/x)^(1/3)))
+        case when clicks > 0 then
+            3 * sqrt(clicks) * (1 - 1 / (9.0 * clicks) - (most_clicks / clicks) ^ (1.0 / 3))
+        end as click_count_z
     from window_rows
     left join baseline using (campaign_id, ad_id)
     where window_rows.dt = getvariable('dt')
@@ -123,18 +135,22 @@ over as (
 ctr as (
     select
         'ctr_outlier' as signal,
-        case when ctr_robust_z >= 2 * getvariable('fraud_ctr_z') then 'high' else 'medium' end
-            as severity,
+        case when greatest(ctr_robust_z, click_count_z) >= 2 * getvariable('fraud_ctr_z')
+            then 'high' else 'medium' end as severity,
         clicks / impressions as observed,
         exp(med) as expected,
         getvariable('fraud_ctr_z') as threshold,
         printf('ad %s of campaign %s: CTR %.2f%% on %s (%,d clicks, %,d impressions) against the %s''s usual %.2f%% (about %,d clicks expected; %.1f robust SDs, flag above %.1f)',
             ad_id, campaign_id, 100 * clicks / impressions, strftime(getvariable('dt'), '%Y-%m-%d'),
             clicks, impressions, case when basis = 'ad' then 'ad' else 'campaign' end, 100 * exp(med), cast(round(expected_clicks) as bigint),
-            ctr_robust_z, getvariable('fraud_ctr_z')) as explanation,
+            ctr_robust_z, getvariable('fraud_ctr_z'))
+        || case when ctr_robust_z < getvariable('fraud_ctr_z') then printf(
+            '; counted as clicks, %,d is beyond chance even at the highest CTR the usual spread allows (%.1f clicks; %.1f SDs)',
+            clicks, most_clicks, click_count_z) else '' end as explanation,
         today.*
     from today
-    where n >= getvariable('fraud_ctr_min_history') and ctr_robust_z >= getvariable('fraud_ctr_z')
+    where n >= getvariable('fraud_ctr_min_history')
+        and (ctr_robust_z >= getvariable('fraud_ctr_z') or click_count_z >= getvariable('fraud_ctr_z'))
 )
 
 select

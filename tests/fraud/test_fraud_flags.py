@@ -320,6 +320,25 @@ def test_conversions_above_clicks_are_not_invalid(wh: Warehouse) -> None:
     assert flags(wh) == []
 
 
+def test_absurd_ctr_on_few_impressions_is_flagged_as_a_count(wh: Warehouse) -> None:
+    """12 clicks from 29 impressions where the campaign's 1 % CTR expects 0.3: the log-CTR
+    score is held below 4 (3.7) by the counting noise of so small an expectation; as a count,
+    12 clicks where at most 0.44 are plausible (1 % x e^(4 x 0.1) x 29) is 6.9 SDs."""
+    campaign_history(wh, [*[ad(f"ad{i}", 50_000, 500 + i) for i in range(5)], ad("ad5", 29, 12)])
+    (r,) = flags(wh)
+    assert (r["entity_id"], r["signal"]) == ("ad5", "ctr_outlier")
+    assert r["explanation"].endswith(
+        "counted as clicks, 12 is beyond chance even at the highest CTR the usual spread allows "
+        "(0.4 clicks; 6.9 SDs)"
+    )
+
+
+def test_a_few_clicks_on_few_impressions_are_not_flagged(wh: Warehouse) -> None:
+    # 2 clicks from 29 impressions (6.9 %) is within chance of a 1 % CTR ad-day
+    campaign_history(wh, [*[ad(f"ad{i}", 50_000, 500 + i) for i in range(5)], ad("ad5", 29, 2)])
+    assert flags(wh) == []
+
+
 def test_a_new_campaign_without_history_gets_no_ctr_flag(wh: Warehouse) -> None:
     stage(wh, "delivery", D, [ad("ad0", 50_000, 500), ad("ad1", 50_000, 4_000)])
     assert flags(wh) == []
