@@ -9,7 +9,9 @@
 -- fraud_ratio_scale_floor; counting noise = 1/(n1 + 1) + 1/(n2 + 1) for the two counts.
 -- Instagram stories are left out: their reactions are not public likes and comments.
 -- Signals: likes_without_comments (bought likes), comments_inflated (engagement pods),
--- likes_without_views (bought likes).
+-- likes_without_views (bought likes). A pod comments on post after post: comments_inflated is
+-- medium or high when at least two of the account's posts in the snapshot (30 days) show it,
+-- info for a post that is the only one (a giveaway or a question draws comments too).
 with
 
 posts as (
@@ -90,6 +92,16 @@ scored as (
     join scales using (platform, account_id)
 ),
 
+-- posts of the account in the snapshot with inflated comments
+repeated as (
+    select
+        scored.*,
+        count(*) filter (
+            where comment_like_robust_z >= getvariable('fraud_comment_like_high_z')
+        ) over (partition by platform, account_id) as inflated_posts
+    from scored
+),
+
 flags as (
     select
         'likes_without_comments' as signal,
@@ -113,12 +125,17 @@ flags as (
         getvariable('fraud_comment_like_high_z') as threshold,
         (comments + 1.0) / (likes + 1.0) as observed,
         usual_comment_like as expected,
-        printf('post has %,d comments for %,d likes on %s: %.0f comments per 1,000 likes against the account''s usual %.0f (%.1f robust SDs, flag above %.1f); typical of engagement pods',
+        printf('post has %,d comments for %,d likes on %s: %.0f comments per 1,000 likes against the account''s usual %.0f (%.1f robust SDs, flag above %.1f); ',
             comments, likes, strftime(getvariable('dt'), '%Y-%m-%d'), 1000 * comments / likes,
             1000 * usual_comment_like, comment_like_robust_z, getvariable('fraud_comment_like_high_z'))
-            as explanation,
-        scored.*
-    from scored
+        || case
+            when inflated_posts >= 2
+                then printf('%d of the account''s posts of the last 30 days show this, the repeated pattern of engagement pods', inflated_posts)
+            else 'the only such post of the account in the last 30 days: a giveaway or a question draws comments too, repeated it is the mark of engagement pods'
+        end as explanation,
+        case when inflated_posts < 2 then 'info' end as severity,
+        repeated.*
+    from repeated
     where comment_like_robust_z >= getvariable('fraud_comment_like_high_z')
 
     union all by name
@@ -144,7 +161,8 @@ select
     account_id,
     cast(null as varchar) as campaign_id,
     signal,
-    case when abs(z) >= 2 * abs(threshold) then 'high' else 'medium' end as severity,
+    coalesce(severity, case when abs(z) >= 2 * abs(threshold) then 'high' else 'medium' end)
+        as severity,
     observed,
     expected,
     threshold,

@@ -16,7 +16,8 @@ Units of comparison (each a set of keys; precision = |flagged & true| / |flagged
   alone and together;
 * inflated likes: post-days vs ``inflated_likes`` (the post as served that day);
   ``likes_without_comments``, ``likes_without_views`` alone and together;
-* ``comments_inflated``: accounts with a flagged post in the range vs ``pods``;
+* ``comments_inflated``: accounts with a flagged post in the range vs ``pods``, any flag and
+  only the repeated pattern (severity medium or high: two or more inflated posts);
 * ``low_authenticity``: account-days vs accounts whose true authentic share (real people and
   influencers, ``authentic_share``) is below 75 %;
 * ``growth_without_engagement``: account-days vs accounts that bought followers between 24 and
@@ -202,9 +203,11 @@ def _evaluate_one(
 
     acc = ["platform", "account_id"]
     pods = _keys(labels["pods"], acc)
+    pods_flagged = pflags[pflags["signal"] == "comments_inflated"]
+    rows.append(_row("comments_inflated", "account", "pods", _keys(pods_flagged, acc), pods))
     rows.append(
-        _row("comments_inflated", "account", "pods",
-             _keys(pflags[pflags["signal"] == "comments_inflated"], acc), pods)
+        _row("comments_inflated (repeated)", "account", "pods",
+             _keys(pods_flagged[pods_flagged["severity"] != "info"], acc), pods)
     )  # fmt: skip
 
     fa = labels["fake_audience"]

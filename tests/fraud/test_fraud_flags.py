@@ -269,8 +269,23 @@ def test_ordinary_posts_are_not_flagged(wh: Warehouse) -> None:
 
 
 def test_pod_comments_are_flagged(wh: Warehouse) -> None:
+    """Two posts with 10x the account's usual comments per like: the repeated pattern."""
+    pods = [post(p, likes=1_500, comments=300, views=25_000) for p in ("p16", "p17")]
+    stage(wh, "posts", D, [*NORMAL, *pods])
+    rows = flags(wh)
+    assert signals(rows) == {("p16", "comments_inflated"), ("p17", "comments_inflated")}
+    assert {r["severity"] for r in rows} <= {"medium", "high"}
+    assert rows[0]["explanation"].endswith(
+        "2 of the account's posts of the last 30 days show this, the repeated pattern of "
+        "engagement pods"
+    )
+
+
+def test_one_post_with_many_comments_is_information_not_an_accusation(wh: Warehouse) -> None:
     stage(wh, "posts", D, [*NORMAL, post("p16", likes=1_500, comments=300, views=25_000)])
-    assert signals(flags(wh)) == {("p16", "comments_inflated")}
+    (r,) = flags(wh)
+    assert (r["entity_id"], r["signal"], r["severity"]) == ("p16", "comments_inflated", "info")
+    assert "the only such post of the account in the last 30 days: a giveaway" in r["explanation"]
 
 
 def test_few_likes_are_not_judged(wh: Warehouse) -> None:
