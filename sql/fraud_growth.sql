@@ -130,8 +130,8 @@ first_day_raw as (
 -- formats reach differently (a YouTube short gathers views faster than a long video, a reel
 -- than a photo): a format's factor is the median first-day rate per follower of the
 -- platform's posts of that format over that of all the platform's posts in the window (1 with
--- fewer than fraud_er_min_peers posts of the format), so that a post is compared with the
--- account's other posts as if they were all of its format
+-- fewer than fraud_er_min_peers posts of the format, or a zero median), so that a post is
+-- compared with the account's other posts as if they were all of its format
 per_follower as (
     select
         platform,
@@ -152,12 +152,12 @@ format_factor as (
     select
         per_follower.platform,
         per_follower.media_type,
-        case when count(per_follower.views_rate) >= getvariable('fraud_er_min_peers')
-            then median(per_follower.views_rate) / nullif(any_value(platform_rates.views_rate), 0)
-        end as views_factor,
-        case when count(*) >= getvariable('fraud_er_min_peers')
-            then median(per_follower.engagement_rate) / nullif(any_value(platform_rates.engagement_rate), 0)
-        end as engagement_factor
+        coalesce(case when count(per_follower.views_rate) >= getvariable('fraud_er_min_peers')
+            then nullif(median(per_follower.views_rate), 0) / nullif(any_value(platform_rates.views_rate), 0)
+        end, 1.0) as views_factor,
+        coalesce(case when count(*) >= getvariable('fraud_er_min_peers')
+            then nullif(median(per_follower.engagement_rate), 0) / nullif(any_value(platform_rates.engagement_rate), 0)
+        end, 1.0) as engagement_factor
     from per_follower
     join platform_rates using (platform)
     group by all
@@ -168,11 +168,11 @@ format_factor as (
 first_day as (
     select
         first_day_raw.* replace (
-            first_day_raw.per_hour / coalesce(nullif(format_factor.engagement_factor, 0), 1.0) as per_hour,
-            first_day_raw.views_per_hour / coalesce(nullif(format_factor.views_factor, 0), 1.0) as views_per_hour
+            first_day_raw.per_hour / coalesce(format_factor.engagement_factor, 1.0) as per_hour,
+            first_day_raw.views_per_hour / coalesce(format_factor.views_factor, 1.0) as views_per_hour
         ),
-        coalesce(nullif(format_factor.views_factor, 0), 1.0) as views_factor,
-        coalesce(nullif(format_factor.engagement_factor, 0), 1.0) as engagement_factor
+        coalesce(format_factor.views_factor, 1.0) as views_factor,
+        coalesce(format_factor.engagement_factor, 1.0) as engagement_factor
     from first_day_raw
     left join format_factor using (platform, media_type)
 ),
@@ -210,9 +210,8 @@ older as (
     select
         posts.platform,
         posts.account_id,
-        (posts.likes + posts.comments) / coalesce(nullif(format_factor.engagement_factor, 0), 1.0)
-            as engagement,
-        nullif(posts.views, 0) / coalesce(nullif(format_factor.views_factor, 0), 1.0) as views
+        (posts.likes + posts.comments) / coalesce(format_factor.engagement_factor, 1.0) as engagement,
+        nullif(posts.views, 0) / coalesce(format_factor.views_factor, 1.0) as views
     from stg_posts as posts
     left join format_factor
         on format_factor.platform = posts.platform
