@@ -311,8 +311,8 @@ def pool(per_world: dict[int, tuple[pd.DataFrame, pd.DataFrame]]) -> Evaluation:
     """Pool the (signals, authenticity estimates) of several worlds, keyed by seed.
 
     One world of 2,000 accounts has about 125 bought-follower days and 30 click-fraud ad-days:
-    its recall moves by about 0.03 from one seed to the next (binomial noise). Pooling worlds sums the counts (flagged, true, hits) and
-    recomputes precision and recall from the sums.
+    its recall moves by about 0.03 from one seed to the next (binomial noise). Pooling worlds
+    sums the counts (flagged, true, hits) and recomputes precision and recall from the sums.
     """
     signals = pd.concat([s for s, _ in per_world.values()], ignore_index=True)
     sums = signals.groupby(["signal", "unit", "truth"], sort=False, as_index=False)[
