@@ -11,7 +11,7 @@ COPY --chown=airflow:root pipeline/ ./pipeline/
 RUN pip install --no-cache-dir -c constraints.txt . \
     && rm -rf build ./*.egg-info
 
-# pipeline.marts and pipeline.validate find sql/ and expectations/ next to the `pipeline`
+# pipeline.flows.marts and pipeline.staging find sql/ and expectations/ next to the `pipeline`
 # package, so the package is imported from /opt/airflow (PYTHONPATH), not site-packages.
 # docker-compose.yml bind-mounts the repo's copies over these for live editing.
 COPY --chown=airflow:root sql/ ./sql/

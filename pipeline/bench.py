@@ -142,9 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     proc, url = _start_simulator(args.accounts, args.seed)
     os.environ["CLOUT_API_URL"] = url
     try:
-        from pipeline import run
         from pipeline.config import reload_settings
-        from pipeline.schemas import PLATFORMS, SOURCE_TABLES
+        from pipeline.contracts import PLATFORMS, SOURCE_TABLES
+        from pipeline.flows import influencer_daily as run
 
         reload_settings()
         # the simulator builds each (entity, platform, day) on first request: warm it up so
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         floor_rows, t_floor = _timed("I/O floor (pyarrow)", lambda: io_floor(raw_files, floor_dir))
         assert floor_rows == raw_rows, (floor_rows, raw_rows)
 
-        from pipeline.brand.bench import bench_roas
+        from pipeline.campaigns.bench import bench_roas
         from pipeline.fraud.classify import bench_classify
 
         roas = bench_roas(1_000_000, 500_000, root=work)

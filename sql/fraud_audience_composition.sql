@@ -1,6 +1,6 @@
 -- fraud_audience_composition: the follower sample of each account on day dt, by category.
 -- Input `follower_classes`: stg_follower_samples of dt labelled by
--- pipeline.fraud.marts.classified_samples: `category` with the population prior (as
+-- pipeline.fraud.views.classified_samples: `category` with the population prior (as
 -- `clout fraud classify` does) and `audience_category` with the prior of the account's own
 -- audience (its suspicious share over the 28 days, classify.audience_prior_log_odds and
 -- classify.recategorize). Suspicious wins over the size-based categories.

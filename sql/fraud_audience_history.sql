@@ -5,7 +5,7 @@
 --   authentic  of them authentic when judged within their audience (authenticity_adj_pct;
 --              authenticity_pct for rows written before that column existed)
 -- Read twice: for each audience's own bot rate, the prior of its followers' classification
--- (pipeline.fraud.marts.classified_samples), and for the 28-day pooled composition.
+-- (pipeline.fraud.views.classified_samples), and for the 28-day pooled composition.
 select
     platform,
     account_id,

@@ -1,6 +1,6 @@
 -- influencer_scores: one row per brief, account and day (DESIGN sections 4, 6), for the accounts
 -- that pass the brief's filters (platform in platforms, followers within min..max).
--- Built by pipeline.scoring.marts, which registers the briefs (briefs, brief_platforms,
+-- Built by pipeline.scoring.prepare, which registers the briefs (briefs, brief_platforms,
 -- brief_niches, brief_targets), the price assumptions (platform_rates) and the weights
 -- (variables sc_*) of pipeline.scoring.model.ScoringConfig.
 --

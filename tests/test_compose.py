@@ -204,7 +204,7 @@ def test_every_bind_mounted_host_path_exists(compose: dict[str, Any]) -> None:
 def test_the_pipeline_finds_its_sql_and_expectations_in_the_container(
     compose: dict[str, Any],
 ) -> None:
-    # pipeline.marts / pipeline.validate look for sql/ and expectations/ next to the package
+    # pipeline.flows.marts / pipeline.staging look for sql/ and expectations/ next to the package
     mounts = dict(bind_mounts(compose["x-airflow-common"]))
     home = Path(mounts["./pipeline"]).parent
     assert Path(mounts["./sql"]) == home / "sql"

@@ -2,7 +2,7 @@
 
 The inputs are written to a temporary warehouse as the day's ``stg_accounts``, ``stg_audience``,
 ``influencer_daily`` and ``audience_quality`` partitions (not timed); the figure is the time of
-:func:`compute_scores` (reading Parquet, the SQL) plus writing the mart partition.
+the mart runner's compute (reading Parquet, the SQL) plus writing the mart partition.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import shutil
 import tempfile
 import time
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from pipeline.names import PLATFORMS
-from pipeline.schemas import MARTS, SOURCE_TABLES
+from pipeline.contracts import MARTS, PLATFORMS, SOURCE_TABLES
 from pipeline.scoring.briefs import Brief, parse_brief
 from pipeline.warehouse.storage import Partition, Warehouse
 
@@ -110,7 +110,8 @@ def synthetic_briefs(count: int, seed: int = 2) -> list[Brief]:
 
 def bench_scoring(accounts: int = 100_000, briefs: int = 10, root: Path | None = None) -> float:
     """Seconds to score ``accounts`` accounts against ``briefs`` briefs and write the mart."""
-    from pipeline.scoring.marts import NAME, compute_scores
+    from pipeline.flows.marts import compute_mart
+    from pipeline.scoring.prepare import NAME, prepare
 
     work = Path(tempfile.mkdtemp(prefix="clout-scoring-", dir=root))
     try:
@@ -118,7 +119,7 @@ def bench_scoring(accounts: int = 100_000, briefs: int = 10, root: Path | None =
         synthetic_warehouse(wh, accounts)
         bs = synthetic_briefs(briefs)
         t0 = time.perf_counter()
-        table = compute_scores(wh, DAY, bs)
+        table = compute_mart(wh, NAME, DAY, prepare=partial(prepare, briefs=bs))
         wh.write_table(Partition.of("marts", NAME, DAY), table, "bench")
         return time.perf_counter() - t0
     finally:

@@ -44,7 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.schemas import PLATFORMS, SOURCE_TABLES
+from pipeline.contracts import PLATFORMS, SOURCE_TABLES
 
 from ._arrays import Array, hash64, int_strings, mix64
 from ._jsonrows import encode_rows, json_values

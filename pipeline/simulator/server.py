@@ -43,7 +43,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from pipeline.schemas import PLATFORMS
+from pipeline.contracts import PLATFORMS
 
 from ._arrays import mix64
 from ._jsonrows import ChunkedRows

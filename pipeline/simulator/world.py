@@ -41,7 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.schemas import AUDIENCE_DIMENSIONS, MEDIA_TYPES, PLATFORMS, SOURCE_TABLES
+from pipeline.contracts import AUDIENCE_DIMENSIONS, MEDIA_TYPES, PLATFORMS, SOURCE_TABLES
 
 from ._arrays import (
     EPOCH_ORDINAL,

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.schemas import AUDIENCE_DIMENSIONS, MEDIA_TYPES, PLATFORMS, SOURCE_TABLES
+from pipeline.contracts import AUDIENCE_DIMENSIONS, MEDIA_TYPES, PLATFORMS, SOURCE_TABLES
 from pipeline.simulator.world import (
     AGE_BUCKETS,
     ENTITIES,
