@@ -32,7 +32,7 @@ import pandas as pd
 from pipeline.schemas import PLATFORMS, SOURCE_TABLES
 
 from ._arrays import rng_for
-from ._cache import LRU
+from ._cache import LRU, CacheInfo
 from ._columns import Columns, to_frame
 from ._keys import REF_ORDINAL, S_CAMP, S_STATIC, as_ordinal
 from .accounts import account_columns, make_accounts
@@ -149,6 +149,16 @@ class World:
     def campaign(self, slot: int, cycle: int) -> Campaign:
         """Instance ``cycle`` of campaign slot ``slot``."""
         return self._campaigns.get((slot, cycle), lambda: make_campaign(self, slot, cycle))
+
+    def cache_info(self) -> dict[str, CacheInfo]:
+        """Hits and misses (values computed) of the caches: ``states``, ``post_batches``,
+        ``campaigns`` and ``columns`` (the last frame's unfiltered columns)."""
+        return {
+            "states": self._states.info(),
+            "post_batches": self._batches.info(),
+            "campaigns": self._campaigns.info(),
+            "columns": self._columns.info(),
+        }
 
     # ----------------------------------------------------------------------------------------
     # public API
