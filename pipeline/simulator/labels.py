@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.schemas import PLATFORMS
 
@@ -211,13 +213,18 @@ def _pods(world: World, acc_ids: Array) -> pd.DataFrame:
     """The engagement-pod accounts and their pod's weekdays."""
     a = world.acc
     pods_i = np.arange(a.n)[a.pod]
+    # "0,3,5": the weekdays of the 7-day mask, joined column by column (a null is skipped)
+    no_day = pa.scalar(None, pa.string())
+    weekdays = pc.binary_join_element_wise(
+        *(pc.if_else(pa.array(on), str(d), no_day) for d, on in enumerate(a.pod_days[pods_i].T)),
+        ",",
+        null_handling="skip",
+    )
     return pd.DataFrame(
         {
             "platform": _PLATFORMS[a.plat[pods_i]],
             "account_id": acc_ids[pods_i],
-            "pod_weekdays": [
-                ",".join(str(x) for x in np.flatnonzero(row)) for row in a.pod_days[pods_i]
-            ],
+            "pod_weekdays": weekdays.to_pylist(),
         }
     )
 
