@@ -45,6 +45,9 @@ def follower_profiles(keys: Array, fake_share: Array, seed: int) -> tuple[dict[s
     Returns the profile columns of ``follower_samples`` in schema order (``follower_count`` ..
     ``account_age_days``) and ``is_fake``.
     """
+    # hu(slot) and hn(slot) are independent draws per follower (uniform and normal slots are
+    # separate). A new feature needs slots not used yet: reusing one would correlate two
+    # fields, and changing a slot number changes the data of every world.
     draws = HashDraws(keys, seed, _PROFILE_STREAM)
     hu, hn = draws.uniform, draws.normal
 

@@ -103,6 +103,7 @@ def make_post_batch(world: World, p: int) -> PostBatch:
     counts = rng.poisson(a.lam * _POST_DOW[dow])
     viral_today = st.kind_today == VIRAL
     live_acc, live_cid, live_promo = live_influencers(world, p)
+    # a viral day needs the viral post, a campaign's go-live day the sponsored post
     forced = viral_today.copy()
     forced[live_acc] = True
     counts = np.where(forced, np.maximum(counts, 1), counts)
