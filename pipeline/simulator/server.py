@@ -47,8 +47,9 @@ from pipeline.contracts import PLATFORMS
 
 from ._arrays import mix64
 from ._jsonrows import ChunkedRows
+from ._keys import as_ordinal
 from .malformed import DEFECTS, inject
-from .world import World, _as_ordinal, resolve_entity
+from .world import World, resolve_entity
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -280,7 +281,7 @@ async def _v1(request: Request) -> Response:
         return _error(400, "query parameter 'date' must be YYYY-MM-DD")
     try:
         day = dt.date.fromisoformat(date_s)
-        _as_ordinal(day)
+        as_ordinal(day)
     except ValueError as exc:
         return _error(400, f"invalid date {date_s!r}: {exc}")
     limit_s = q.get("limit", "") or str(DEFAULT_LIMIT)
