@@ -1,5 +1,11 @@
 """Extraction client for the social platform API (DESIGN section 3.1 and 11).
 
+Each (entity, platform, day) is fetched with the optional ``platform`` filter of the contract
+(DESIGN section 11) and lands as its own raw partition. A server that ignores the filter would
+land every platform's rows in each platform's partition (three copies of everything, repeated
+quarantine rows): a page holding a row of another known platform stops the extraction with a
+clear error before anything lands. Rows with an unknown platform land (staging quarantines them).
+
 Pages are fetched with cursor pagination; 429 (honouring ``Retry-After``), 5xx, timeouts and
 broken pages are retried with exponential backoff; 400/401/403/404 are not retried and end with a
 clear error. Each page lands unchanged (apart from pseudonymised personal ids) as one NDJSON line
@@ -11,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -190,6 +197,25 @@ class PlatformClient:
             params = {**params, "cursor": cursor}
 
 
+def _other_platforms(platform: str) -> re.Pattern[bytes]:
+    """Matches a row of a known platform other than ``platform`` in a page body (JSON string
+    values escape their quotes, so only a real ``"platform"`` key can match)."""
+    others = "|".join(re.escape(p) for p in PLATFORMS if p != platform)
+    return re.compile(rb'"platform"\s*:\s*"(' + others.encode() + rb')"')
+
+
+def check_page_platform(body: bytes, platform: str, where: str) -> None:
+    """Fail when a page asked for with ``platform=`` holds rows of another known platform."""
+    found = _other_platforms(platform).search(body)
+    if found:
+        raise ContractError(
+            f"{where}: asked for platform={platform}, the API served rows of "
+            f"{found.group(1).decode()!r}: it ignores the optional platform filter (DESIGN "
+            "section 11), so each platform's partition would hold every platform's rows; use "
+            "an API that filters by platform"
+        )
+
+
 def _retry_after(value: str | None) -> float | None:
     if value is None:
         return None
@@ -232,6 +258,7 @@ def _land_stream(
         out = work / "part-0.jsonl"
         with out.open("wb") as fh:
             for body, doc in client.pages(table, dt, platform):
+                check_page_platform(body, platform, f"{source} {dt} page {pages}")
                 extracted_at = datetime.now(UTC).isoformat(timespec="milliseconds")
                 if table.pii or b"\n" in body:
                     for name in table.pii:

@@ -182,3 +182,34 @@ def test_broken_pages_end_with_a_clear_error(
     finally:
         server.close()
     assert not list(tmp_path.glob("raw/posts/dt=*/*/*.jsonl")), "nothing half-landed"
+
+
+def test_a_server_ignoring_the_platform_filter_is_stopped_before_anything_lands(
+    tmp_path: Path,
+) -> None:
+    """A server that follows DESIGN section 11 without the optional ``platform`` filter serves
+    every platform's rows to each platform's extraction: three copies of everything in raw and
+    repeated quarantine rows if it landed. The first page with another platform's row stops it."""
+    with SimulatorThread(accounts=30, seed=3, faults=Faults(ignore_platform_filter=True)) as s:
+        cfg = ApiConfig(s.url, s.token, page_size=50, max_retries=1, backoff_max_s=0.01)
+        with pytest.raises(ContractError, match="ignores the optional platform filter") as err:
+            extract_platform(cfg, Warehouse(tmp_path), DAY, "tiktok", "r", b"k", ["accounts"])
+    assert "platform=tiktok" in str(err.value) and "/v1/accounts" in str(err.value)
+    assert not list(tmp_path.glob("raw/accounts/dt=*/*/*.jsonl")), "nothing landed"
+
+
+def test_rows_of_an_unknown_platform_land_and_are_quarantined(tmp_path: Path) -> None:
+    """Only a known other platform means a filter was ignored; an unknown value is a bad row."""
+    body = (
+        b'{"data": [{"platform": "myspace", "account_id": "1", "followers": 5}], '
+        b'"next_cursor": null}'
+    )
+    server = _FixedBody(body)
+    try:
+        cfg = ApiConfig(server.url, "t", max_retries=1, backoff_max_s=0.01)
+        landed = extract_platform(cfg, Warehouse(tmp_path), DAY, "tiktok", "r", b"k", ["accounts"])
+    finally:
+        server.close()
+    assert [x.rows for x in landed] == [1]
+    result = stage_table(Warehouse(tmp_path), "accounts", DAY, "r")
+    assert (result.staged_rows, result.quarantined_rows) == (0, 1)
