@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SQL_ROOT = Path(__file__).resolve().parent.parent / "sql"
+SQL_ROOT = Path(__file__).resolve().parent / "sql"
 
 
 def sql_text(name: str) -> str:

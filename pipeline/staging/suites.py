@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Folder of the suites (one ``<table>.json`` each).
-EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+EXPECTATIONS_DIR = Path(__file__).resolve().parents[1] / "expectations"
 
 Severity = Literal["contract", "row", "flag"]
 SEVERITIES: tuple[Severity, ...] = ("contract", "row", "flag")
