@@ -1,7 +1,6 @@
-"""Brand side: campaigns, shop orders, ad delivery file drops, attribution and campaign ROAS.
+"""Brand side: campaigns, shop orders, ad delivery file drops, FX and attribution.
 
-Modules: :mod:`campaigns` (campaigns file), :mod:`orders` (shop DB extraction, staging),
-:mod:`delivery_files` (ad-manager exports), :mod:`fx` (FX table), :mod:`marts` (attribution
-and the ``campaign_daily`` / ``campaign_summary`` marts), :mod:`run` (one call per DAG task),
-:mod:`bench` (``bench_roas``). Import-light: nothing heavy is imported here.
+Modules: :mod:`campaigns` (campaigns file), :mod:`orders` (shop orders), :mod:`delivery_files`
+(ad-manager exports), :mod:`fx` (FX table), :mod:`attribution` (the campaign marts' prepare
+steps; the marts are built by :mod:`pipeline.flows.marts`). Import-light: nothing heavy here.
 """

@@ -11,29 +11,52 @@ import typer
 from pipeline.cli.common import guard, parse_day, print_table, setup_logging
 from pipeline.config import reload_settings
 
-
 # ---------------------------------------------------------------------- run
+DAGS = ("all", "influencer_daily", "campaign_roas")
+
+
 def run(
     day: Annotated[str, typer.Option("--date", help="UTC calendar day to process, YYYY-MM-DD")],
+    dag: Annotated[
+        str,
+        typer.Option(
+            "--dag",
+            help="influencer_daily, campaign_roas, or all: influencer_daily, then campaign_roas "
+            "when CLOUT_CAMPAIGNS is set",
+        ),
+    ] = "all",
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """One nightly run (all stages) for one day, without a scheduler."""
     setup_logging(verbose)
     dt = parse_day(day)
+    if dag not in DAGS:
+        raise typer.BadParameter(f"--dag {dag!r}: expected one of {', '.join(DAGS)}")
 
     def body() -> None:
-        from pipeline.flows.influencer_daily import run_day
+        from pipeline.flows import campaign_roas, influencer_daily
 
-        reload_settings()
-        result = run_day(dt)
-        rows = sum(s["staged_rows"] for s in result["staged"])
-        quarantined = sum(s["quarantined_rows"] for s in result["staged"])
-        typer.echo(
-            f"{dt}: landed {sum(x['rows'] for x in result['landed'])} raw rows, staged {rows}, "
-            f"quarantined {quarantined}; marts {result['marts']}"
-        )
-        typer.echo(f"warehouse catalog: {result['catalog']}")
-        typer.echo(f"data docs: {result['data_docs']}")
+        settings = reload_settings()
+        if dag in ("all", "influencer_daily"):
+            result = influencer_daily.run_day(dt)
+            rows = sum(s["staged_rows"] for s in result["staged"])
+            quarantined = sum(s["quarantined_rows"] for s in result["staged"])
+            typer.echo(
+                f"{dt}: landed {sum(x['rows'] for x in result['landed'])} raw rows, staged "
+                f"{rows}, quarantined {quarantined}; marts {result['marts']}"
+            )
+        if dag == "campaign_roas" or (dag == "all" and settings.campaigns):
+            done = campaign_roas.run_day(dt, influencer_daily.new_run_id(dt))
+            orders = done["orders"]
+            typer.echo(
+                f"{dt}: campaigns {done['campaigns']['rows']} rows; orders "
+                + (orders["skipped"] if "skipped" in orders else f"{orders['staged_rows']} staged")
+                + f"; campaign_daily {done['marts']['first']}..{done['marts']['last']}: "
+                f"{sum(done['marts']['campaign_daily'].values())} rows"
+            )
+        published = influencer_daily.publish_catalog()
+        typer.echo(f"warehouse catalog: {published['catalog']}")
+        typer.echo(f"data docs: {published['data_docs']}")
 
     guard(body)
 

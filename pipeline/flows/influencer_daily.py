@@ -112,6 +112,12 @@ def publish(dt: date, run_id: str) -> dict[str, str]:
     return {"catalog": str(catalog), "data_docs": str(wh.docs_dir() / "index.html")}
 
 
+def publish_catalog(settings: Settings | None = None) -> dict[str, str]:
+    """Refresh the DuckDB catalog (a table whose first files arrived since shows them)."""
+    wh = warehouse(settings)
+    return {"catalog": str(refresh_catalog(wh)), "data_docs": str(wh.docs_dir() / "index.html")}
+
+
 def ingest_day(dt: date, run_id: str) -> dict[str, Any]:
     """Extract and stage every table of a day (the part of a run that days can do in parallel)."""
     landed = [x for p in PLATFORMS for x in extract(dt, p, run_id)]

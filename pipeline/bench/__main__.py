@@ -206,14 +206,14 @@ def main(argv: list[str] | None = None) -> int:
         floor_rows, t_floor = _timed("I/O floor (pyarrow)", lambda: io_floor(raw_files, floor_dir))
         assert floor_rows == raw_rows, (floor_rows, raw_rows)
 
-        from pipeline.campaigns.bench import bench_roas
+        from pipeline.bench.roas import bench_roas
         from pipeline.fraud.classify import bench_classify
 
         roas = bench_roas(1_000_000, 500_000, root=work)
         roas_s = float(roas["total_s"])
         print(f"  {'ROAS: 1M orders + 500k delivery':<28} {roas_s:>8.2f} s  ({roas})")
 
-        from pipeline.scoring.bench import bench_scoring
+        from pipeline.bench.scoring import bench_scoring
 
         scoring_s = bench_scoring(100_000, 10)
         print(f"  {'score 100k accounts x 10 briefs':<28} {scoring_s:>8.2f} s")
