@@ -32,8 +32,8 @@ from typing import Any
 import pyarrow as pa
 
 from pipeline.contracts import DELIVERY
+from pipeline.staging.compile import suite_rules
 from pipeline.staging.rules import Rule
-from pipeline.staging.suites import suite_rules
 from pipeline.warehouse.storage import Partition, Warehouse
 
 TARGETS: tuple[str, ...] = tuple(f.name for f in DELIVERY.schema)

@@ -25,8 +25,9 @@ import pyarrow.compute as pc
 
 from pipeline.contracts import STG_ORDERS
 from pipeline.extract.platform_api import pseudonymise
+from pipeline.staging.compile import compile_expectation
 from pipeline.staging.rules import Rule
-from pipeline.staging.suites import compile_expectation, load_suite, severity_of
+from pipeline.staging.suites import load_suite, severity_of
 from pipeline.warehouse.catalog import glob_any
 from pipeline.warehouse.storage import Partition, Warehouse
 

@@ -18,16 +18,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.contracts import LINEAGE_FIELDS, SOURCE_TABLES, Table, quarantine_of
-from pipeline.staging.rules import Rule, cast_sql, schema_rules
-from pipeline.staging.suites import (
+from pipeline.staging.compile import set_parameters, suite_rules
+from pipeline.staging.gx import validate_with_gx
+from pipeline.staging.results import (
     ValidationRecord,
     contract_failures,
     quarantine_records,
-    records_to_table,
-    set_parameters,
-    suite_rules,
-    validate_with_gx,
+    write_validation_results,
 )
+from pipeline.staging.rules import Rule, cast_sql, schema_rules
 from pipeline.warehouse.catalog import connect
 from pipeline.warehouse.storage import Partition, Warehouse
 
@@ -236,15 +235,6 @@ def stage_table(wh: Warehouse, name: str, dt: date, run_id: str) -> StageResult:
         name, dt, raw_rows, staged.num_rows, quarantined.num_rows, duplicates,
     )  # fmt: skip
     return result
-
-
-def write_validation_results(
-    wh: Warehouse, name: str, dt: date, run_id: str, records: list[ValidationRecord], source: str
-) -> None:
-    """One ``validation_results`` partition per day, table and source (hive keys not stored)."""
-    part = Partition.of("meta", "validation_results", dt, table=name, source=source)
-    data = records_to_table(records).drop_columns(["dt", "table", "source"])
-    wh.write_table(part, data, run_id)
 
 
 def validate_staged(wh: Warehouse, name: str, dt: date, run_id: str) -> list[ValidationRecord]:
