@@ -31,7 +31,8 @@ def campaigns(dt: date, run_id: str) -> dict[str, Any]:
 
 def orders(dt: date, run_id: str) -> dict[str, Any]:
     """Extract the orders updated since the stored watermark and stage them."""
-    from pipeline.campaigns.orders import extract_orders, read_watermark, source_label, stage_orders
+    from pipeline.campaigns.orders import stage_orders
+    from pipeline.extract.orders import extract_orders, read_watermark, source_label
 
     s = get_settings()
     if not s.orders_url:
