@@ -35,6 +35,7 @@ from tenacity import (
 )
 
 from pipeline.contracts import PLATFORMS, SOURCE_TABLES, Table
+from pipeline.extract.pii import pseudonymise
 from pipeline.warehouse.storage import Partition, Warehouse
 
 log = logging.getLogger(__name__)
@@ -76,17 +77,6 @@ class Landed:
     rows: int
     pages: int
     path: str
-
-
-def pseudonymise(values: list[Any], key: bytes) -> list[str | None]:
-    """Keyed BLAKE2b (a MAC) of each id, hex; ``None`` stays ``None``.
-
-    One C call per id: there is no vectorised keyed hash in Arrow or DuckDB.
-    """
-    return [
-        None if v is None else hashlib.blake2b(str(v).encode(), key=key, digest_size=16).hexdigest()
-        for v in values
-    ]
 
 
 class PlatformClient:

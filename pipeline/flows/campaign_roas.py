@@ -33,7 +33,8 @@ def orders(dt: date, run_id: str) -> dict[str, Any]:
     """Extract the orders updated since the stored watermark and stage them. Without
     ``CLOUT_ORDERS_URL`` there is no shop to read: skipped (campaign marts then count no
     revenue), and the result says so."""
-    from pipeline.campaigns.orders import extract_orders, read_watermark, source_label, stage_orders
+    from pipeline.campaigns.orders import stage_orders
+    from pipeline.extract.orders import extract_orders, read_watermark, source_label
 
     s = get_settings()
     if not s.orders_url:

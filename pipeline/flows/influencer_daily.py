@@ -18,7 +18,7 @@ from pipeline.contracts import MARTS, PLATFORMS, SOURCE_TABLES
 from pipeline.extract.platform_api import ApiConfig, extract_platform
 from pipeline.flows.marts import build_day
 from pipeline.flows.runlog import alert_failure, mark_day_complete, tracked
-from pipeline.staging.engine import stage_table, validate_staged
+from pipeline.staging.pages import stage_table, validate_staged
 from pipeline.warehouse.catalog import refresh_catalog
 from pipeline.warehouse.storage import Warehouse
 

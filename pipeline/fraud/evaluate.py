@@ -92,7 +92,7 @@ def run_simulated(
     from pipeline.flows import influencer_daily as run
     from pipeline.flows.marts import build_day
     from pipeline.simulator.server import SimulatorThread
-    from pipeline.staging.engine import stage_table
+    from pipeline.staging.pages import stage_table
 
     with SimulatorThread(world=spec.world()) as sim:
         env = {

@@ -3,7 +3,10 @@
 Each rule is a name and a DuckDB condition that is TRUE when a row FAILS it, written over the
 raw text columns (``r_<field>``) and the cast columns (``<field>``) of the staging query. Rules
 come from the table's Arrow schema (types, required fields); the Great Expectations suites in
-``expectations/`` add the table's own row-level expectations (see ``pipeline.staging.suites``).
+``expectations/`` add the table's own row-level expectations (``pipeline.staging.compile``), and
+a source may add its own (orders: conflicting versions of one order; file drops: spreadsheet
+error cells). :func:`cast_sql` is the default reading of raw text; a source may override it per
+column (see ``pipeline.staging.engine.stage``).
 """
 
 from __future__ import annotations
@@ -44,13 +47,29 @@ def cast_sql(name: str, typ: pa.DataType) -> str:
     raise TypeError(f"no cast for {name}: {typ}")
 
 
-def schema_rules(table: Table) -> list[Rule]:
-    """Type and required-value rules derived from the Arrow schema."""
+def type_rule(name: str, unless: str | None = None) -> Rule:
+    """``type:<name>``: a value is there but does not cast (``unless`` another rule explains it)."""
+    fails = f'"r_{name}" is not null and "{name}" is null'
+    return Rule(f"type:{name}", fails + (f" and not ({unless})" if unless else ""))
+
+
+def required_rule(name: str, blank: bool) -> Rule:
+    """``required:<name>``: the value is missing (with ``blank``, also when only spaces)."""
+    col = f'"r_{name}"'
+    return Rule(f"required:{name}", f"{col} is null" + (f" or trim({col}) = ''" if blank else ""))
+
+
+def schema_rules(table: Table, *, blank_is_missing: bool = False) -> list[Rule]:
+    """Type and required-value rules derived from the Arrow schema, per column in schema order.
+
+    A blank text counts as missing for a required string column; with ``blank_is_missing``, for
+    every required column (sources whose drivers hand blank text for absent values).
+    """
     rules: list[Rule] = []
     for f in table.schema:
-        if not pa.types.is_string(f.type):
-            rules.append(Rule(f"type:{f.name}", f'"r_{f.name}" is not null and "{f.name}" is null'))
+        string = pa.types.is_string(f.type)
+        if not string:
+            rules.append(type_rule(f.name))
         if not f.nullable:
-            blank = f" or trim(\"r_{f.name}\") = ''" if pa.types.is_string(f.type) else ""
-            rules.append(Rule(f"required:{f.name}", f'"r_{f.name}" is null{blank}'))
+            rules.append(required_rule(f.name, blank=string or blank_is_missing))
     return rules

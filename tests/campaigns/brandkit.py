@@ -14,8 +14,9 @@ import pyarrow as pa
 import pytest
 
 from pipeline.campaigns.campaigns import load_campaigns
-from pipeline.campaigns.orders import extract_orders, read_watermark, source_label, stage_orders
+from pipeline.campaigns.orders import stage_orders
 from pipeline.contracts import DELIVERY
+from pipeline.extract.orders import extract_orders, read_watermark, source_label
 from pipeline.flows.marts import build_campaign_marts
 from pipeline.warehouse.storage import Partition, Warehouse
 

@@ -86,6 +86,41 @@ def test_facebook_export(tmp_path: Path) -> None:
         "a3": "error_cell:impressions",
         "a4": "expect_column_values_to_be_between:clicks",
     }
+    assert {(x["_source"], x["_file"], x["_page"]) for x in q} == {
+        ("facebook", str(tmp_path / "fb.csv"), None)
+    }
+
+
+def _file_results(wh: Warehouse) -> list[dict[str, object]]:
+    from pipeline.warehouse.catalog import query
+
+    return query(
+        wh,
+        "select run_id, expectation, severity, unexpected_count, element_count "
+        "from validation_results where \"table\" = 'delivery_files' and source = 'quarantine' "
+        "and dt = date '2026-03-02' and not success order by run_id, expectation",
+    ).to_pylist()
+
+
+def test_bad_file_rows_are_counted_in_validation_results(tmp_path: Path) -> None:
+    (tmp_path / "fb.csv").write_text(FACEBOOK)
+    wh = Warehouse(tmp_path / "wh")
+    ingest_delivery_file(wh, tmp_path / "fb.csv", dt.date(2026, 3, 2), "r1")
+    assert _file_results(wh) == [
+        {"run_id": "r1", "expectation": "error_cell:impressions", "severity": "row",
+         "unexpected_count": 1, "element_count": 5},
+        {"run_id": "r1", "expectation": "expect_column_values_to_be_between:clicks",
+         "severity": "row", "unexpected_count": 1, "element_count": 5},
+    ]  # fmt: skip
+    # another file source the same day adds its records; re-ingesting a source replaces its own
+    (tmp_path / "fb2.csv").write_text(FACEBOOK.replace("-3", "3"))
+    ingest_delivery_file(wh, tmp_path / "fb2.csv", dt.date(2026, 3, 2), "r2", source="fb2")
+    ingest_delivery_file(wh, tmp_path / "fb2.csv", dt.date(2026, 3, 2), "r3", source="fb2")
+    assert [(r["run_id"], r["expectation"]) for r in _file_results(wh)] == [
+        ("r1", "error_cell:impressions"),
+        ("r1", "expect_column_values_to_be_between:clicks"),
+        ("r3", "error_cell:impressions"),
+    ]
 
 
 def test_mapping_file(tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 from brandkit import KEY, Brand, Shop, order
 
-from pipeline.campaigns.orders import extract_orders, read_watermark, source_label, stage_orders
-from pipeline.extract.platform_api import pseudonymise
+from pipeline.campaigns.orders import stage_orders
+from pipeline.extract.orders import extract_orders, read_watermark, source_label
+from pipeline.extract.pii import pseudonymise
 from pipeline.warehouse.storage import Partition, Warehouse
 
 D = date(2026, 3, 2)
@@ -103,10 +104,43 @@ def test_bad_orders_are_quarantined_with_reasons(tmp_path: Path) -> None:
     assert [r["_reasons"] for r in q].count("duplicate_order_id_conflict") == 2
     manifest = wh.read_manifest(Partition.of("raw", "orders", date(2026, 3, 1)))
     assert manifest is not None and manifest["extracted_rows"] == 8
+    # the one quarantine schema of every table: lineage without a file or page for orders
+    assert {(r["_run_id"], r["_source"], r["_file"], r["_page"]) for r in q} == {
+        ("r", "bad", None, None)
+    }
+    assert [r["_pos"] for r in q] == [2, 3, 4, 5, 6]
+
+
+def test_bad_orders_are_counted_in_validation_results(tmp_path: Path) -> None:
+    from brandkit import Shop
+
+    from pipeline.warehouse.catalog import query
+
+    shop = Shop(f"sqlite:///{tmp_path / 'shop.sqlite'}")
+    shop.upsert(order("ok", "2026-03-01 10:00", 5.0, "EUR"), order("bad", "2026-03-01 11:00", -1.0))
+    wh = Warehouse(tmp_path / "wh")
+    stage_orders(wh, extract_orders(shop.url, shop.table_name, None, KEY), D, "r", "shop")
+    shop.drop()
+    rows = query(
+        wh,
+        "select expectation, severity, success, unexpected_count, element_count "
+        "from validation_results where \"table\" = 'orders' and source = 'quarantine' "
+        "and dt = date '2026-03-02'",
+    ).to_pylist()
+    failed = {r["expectation"]: r for r in rows if not r["success"]}
+    between = "expect_column_values_to_be_between:"
+    assert set(failed) == {between + "gross_amount", between + "net_amount"}
+    assert {
+        (r["severity"], r["unexpected_count"], r["element_count"]) for r in failed.values()
+    } == {("row", 1, 2)}
+    assert {"required:order_id", "duplicate_order_id_conflict"} <= {r["expectation"] for r in rows}
+    assert query(wh, "select order_id, _file, _page from quarantine_orders").to_pylist() == [
+        {"order_id": "bad", "_file": None, "_page": None}
+    ]
 
 
 def test_missing_configuration_is_one_clear_line(tmp_path: Path) -> None:
-    from pipeline.campaigns.orders import OrdersError
+    from pipeline.extract.orders import OrdersError
 
     with pytest.raises(OrdersError, match="orders table 'nope' not found"):
         extract_orders(f"sqlite:///{tmp_path / 'x.sqlite'}", "nope", None, KEY)

@@ -22,7 +22,7 @@ from pipeline.extract.platform_api import (
     extract_platform,
 )
 from pipeline.simulator.server import Faults, SimulatorThread
-from pipeline.staging.engine import stage_table
+from pipeline.staging.pages import stage_table
 from pipeline.warehouse.storage import Partition, Warehouse
 
 DAY = date(2026, 3, 1)

@@ -9,8 +9,8 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.contracts import SOURCE_TABLES
+from pipeline.staging.compile import set_parameters, suite_rules
 from pipeline.staging.rules import Rule
-from pipeline.staging.suites import set_parameters, suite_rules
 
 #: the start of the run every test validates against
 RUN_TS = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)

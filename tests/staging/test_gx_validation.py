@@ -12,16 +12,15 @@ import pytest
 from rulecheck import RUN_TS, flagged
 
 from pipeline.contracts import SOURCE_TABLES
-from pipeline.staging.suites import (
+from pipeline.staging.compile import suite_rules
+from pipeline.staging.gx import validate_with_gx
+from pipeline.staging.results import (
     VALIDATION_RESULTS_SCHEMA,
     ValidationRecord,
     contract_failures,
-    expectation_name,
-    load_suite,
     records_to_table,
-    suite_rules,
-    validate_with_gx,
 )
+from pipeline.staging.suites import expectation_name, load_suite
 
 DT = date(2026, 3, 1)
 BETWEEN = "expect_column_values_to_be_between:"

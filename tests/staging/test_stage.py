@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.extract.platform_api import wrap_page
-from pipeline.staging.engine import ContractBreak, StageError, stage_table
+from pipeline.staging.engine import ContractBreak, StageError
+from pipeline.staging.pages import stage_table
 from pipeline.warehouse.storage import Partition, Warehouse
 
 DT = date(2026, 3, 1)

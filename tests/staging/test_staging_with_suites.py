@@ -10,9 +10,11 @@ import pyarrow as pa
 from rulecheck import RUN_TS
 
 from pipeline.contracts import LINEAGE_FIELDS, SOURCE_TABLES
-from pipeline.staging.engine import connect, stage_rows
+from pipeline.staging.compile import set_parameters, suite_rules
+from pipeline.staging.engine import stage_rows
+from pipeline.staging.results import quarantine_records
 from pipeline.staging.rules import schema_rules
-from pipeline.staging.suites import quarantine_records, set_parameters, suite_rules
+from pipeline.warehouse.catalog import connect
 
 
 def load_raw(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:

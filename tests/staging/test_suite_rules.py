@@ -13,14 +13,10 @@ import pytest
 from rulecheck import RUN_TS, flagged, rule, typed_table
 
 from pipeline.contracts import SOURCE_TABLES
+from pipeline.staging.compile import compile_expectation, suite_rules
+from pipeline.staging.results import quarantine_records
 from pipeline.staging.rules import Rule
-from pipeline.staging.suites import (
-    SuiteError,
-    compile_expectation,
-    load_suite,
-    quarantine_records,
-    suite_rules,
-)
+from pipeline.staging.suites import SuiteError, load_suite
 
 BETWEEN = "expect_column_values_to_be_between:"
 HOUR = timedelta(hours=1)

@@ -11,6 +11,7 @@ import pytest
 from rulecheck import RUN_TS
 
 from pipeline.contracts import AUDIENCE_DIMENSIONS, MEDIA_TYPES, PLATFORMS, SOURCE_TABLES
+from pipeline.staging.compile import set_parameters, suite_rules
 from pipeline.staging.rules import schema_rules
 from pipeline.staging.suites import (
     EXPECTATIONS_DIR,
@@ -19,8 +20,6 @@ from pipeline.staging.suites import (
     derived_columns,
     expectation_columns,
     load_suite,
-    set_parameters,
-    suite_rules,
 )
 
 TABLES = list(SOURCE_TABLES)

@@ -1,0 +1,214 @@
+"""The Great Expectations run: a table's whole suite on its staged partition, and Data Docs.
+
+The suite is loaded as it is (:mod:`pipeline.staging.suites`); its derived columns are computed
+by DuckDB (the same expressions the compiled rules inline, :mod:`pipeline.staging.compile`)
+before the frame goes to GX. One :class:`~pipeline.staging.results.ValidationRecord` per
+expectation (``source='gx'``). GX is imported only when a run starts, never on module import.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+
+from pipeline.contracts import SOURCE_TABLES
+from pipeline.staging.compile import aware_utc, ident, set_parameters
+from pipeline.staging.results import ValidationRecord
+from pipeline.staging.suites import (
+    SuiteError,
+    check_columns,
+    derived_columns,
+    expectation_name,
+    load_suite,
+    severity_of,
+    suite_table,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.data_context import AbstractDataContext
+
+log = logging.getLogger(__name__)
+
+
+def _pandas_frame(data: pa.Table) -> pd.DataFrame:
+    """Arrow -> pandas for GX: ints and bools as numpy dtypes (GX's vectorised paths) or, where
+    a column has nulls, as pandas nullable dtypes; strings as pandas strings; timestamps UTC."""
+    import pandas as pd
+
+    nullable = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+    columns: dict[str, pd.Series] = {}
+    for name, col in zip(data.column_names, data.columns, strict=True):
+        mapping: dict[pa.DataType, Any] = {pa.string(): pd.StringDtype()}
+        if col.null_count:
+            mapping.update(nullable)
+        columns[name] = col.to_pandas(types_mapper=mapping.get)
+    return pd.DataFrame(columns, index=pd.RangeIndex(data.num_rows))
+
+
+def with_derived(data: pa.Table, derived: Mapping[str, str], run_ts: datetime) -> pa.Table:
+    """``data`` plus the suite's derived columns, computed by DuckDB."""
+    if not derived:
+        return data
+    con = duckdb.connect()
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        set_parameters(con, run_ts)
+        con.register("staged", data)
+        extra = ", ".join(f"{expr} as {ident(n)}" for n, expr in derived.items())
+        return con.sql(f"select *, {extra} from staged").to_arrow_table()
+    finally:
+        con.close()
+
+
+_SITE = "clout"
+
+
+def _context(docs_dir: Path | None) -> AbstractDataContext:
+    """An ephemeral GX context without analytics or progress bars; with ``docs_dir``, its
+    validation results persist under ``docs_dir/_gx/validations`` and a Data Docs site is
+    built in ``docs_dir`` (so the site's index lists every run validated there)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    defaults = InMemoryStoreBackendDefaults()
+    config = DataContextConfig(
+        store_backend_defaults=defaults,
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+    if docs_dir is not None:
+        docs_dir = Path(docs_dir).resolve()
+        assert config.stores is not None
+        config.stores[defaults.validation_results_store_name] = {
+            "class_name": "ValidationResultsStore",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(docs_dir / "_gx" / "validations"),
+            },
+        }
+        config.data_docs_sites = {
+            _SITE: {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        }
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+def _gx_suite(table: str, suite_json: Mapping[str, Any]) -> ExpectationSuite:
+    """The GX suite of a suite dict; fails if GX dropped an invalid expectation (it only logs)."""
+    import great_expectations as gx
+
+    suite = gx.ExpectationSuite(**suite_json)
+    if len(suite.expectations) != len(suite_json["expectations"]):
+        raise SuiteError(
+            f"{table} suite: GX rejected {len(suite_json['expectations']) - len(suite.expectations)}"
+            " expectation(s); see the GX error logged above"
+        )
+    return suite
+
+
+def _exception_message(info: Mapping[str, Any] | None) -> str | None:
+    """The first exception message in a GX result's ``exception_info`` (flat or per metric)."""
+    if not info:
+        return None
+    if "raised_exception" in info:
+        return str(info.get("exception_message")) if info.get("raised_exception") else None
+    for sub in info.values():
+        if isinstance(sub, Mapping) and (msg := _exception_message(sub)):
+            return msg
+    return None
+
+
+def validate_with_gx(
+    table: str,
+    staged: pa.Table,
+    dt: date,
+    run_id: str,
+    docs_dir: Path | None = None,
+    *,
+    run_ts: datetime | None = None,
+    directory: Path | None = None,
+) -> list[ValidationRecord]:
+    """Run the table's whole GX suite on a staged table-day: one record per expectation, in
+    suite order. ``run_ts`` (timezone-aware; default now) fills the ``run_ts`` parameter.
+    With ``docs_dir``, the result is also rendered as GX Data Docs HTML there
+    (``docs_dir/index.html``). An empty table is valid."""
+    run_ts = aware_utc(run_ts or datetime.now(UTC))
+    contract = suite_table(table)
+    suite_json = load_suite(table, directory)
+    check_columns(contract, suite_json)
+    missing = [n for n in contract.column_names if n not in staged.column_names]
+    if missing:
+        log.warning("%s %s: staged table lacks column(s) %s", table, dt, ", ".join(missing))
+    frame = _pandas_frame(with_derived(staged, derived_columns(suite_json), run_ts))
+
+    context = _context(docs_dir)  # imports GX (slow): only here, never at module import
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    for other in SOURCE_TABLES if docs_dir is not None else ():
+        if other != table:  # every suite in the site's index, not only this one
+            context.suites.add(_gx_suite(other, load_suite(other, directory)))
+    suite = context.suites.add(_gx_suite(table, suite_json))
+    batch_definition = (
+        context.data_sources.add_pandas("clout")
+        .add_dataframe_asset(table)
+        .add_batch_definition_whole_dataframe(f"{table} {dt.isoformat()}")
+    )
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(
+            name=f"{table} {dt.isoformat()}", data=batch_definition, suite=suite
+        )
+    )
+    result = definition.run(
+        batch_parameters={"dataframe": frame},
+        expectation_parameters={"run_ts": run_ts},
+        result_format="BASIC",
+        run_id=RunIdentifier(run_name=run_id, run_time=run_ts),
+    )
+    if docs_dir is not None:
+        context.build_data_docs(site_names=[_SITE])
+
+    order = {e.id: i for i, e in enumerate(suite.expectations)}
+    records: list[tuple[int, ValidationRecord]] = []
+    for r in result.results:
+        config = r.expectation_config
+        assert config is not None
+        exp = config.to_json_dict()
+        if error := _exception_message(r.exception_info):
+            log.warning("%s %s: %s raised: %s", table, dt, expectation_name(exp), error)
+        res = r.result or {}
+        unexpected = res.get("unexpected_count")
+        record = ValidationRecord(
+            run_id=run_id,
+            table=table,
+            dt=dt,
+            expectation=expectation_name(exp),
+            severity=severity_of(exp),
+            success=bool(r.success),
+            unexpected_count=None if unexpected is None else int(unexpected),
+            element_count=len(frame),
+            source="gx",
+        )
+        records.append((order.get(config.id, len(order)), record))
+    return [rec for _, rec in sorted(records, key=lambda x: x[0])]

@@ -1,0 +1,112 @@
+"""Platform pages: the raw JSON pages the extractor landed -> the staging engine -> ``stg_<table>``.
+
+This module only loads the pages (DuckDB ``read_json`` of ``raw/<table>/dt=D/platform=*/``,
+every field as text, one row per element of a page's ``data``) and checks the row count
+against the raw manifests; :mod:`pipeline.staging.engine` casts, checks, quarantines,
+deduplicates and publishes. :func:`validate_staged` then runs the table's GX suite on the
+staged partition.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from pipeline.contracts import LINEAGE_FIELDS, SOURCE_TABLES, Table
+from pipeline.staging.compile import suite_rules
+from pipeline.staging.engine import (
+    RAW_ROWS,
+    ContractBreak,
+    StageError,
+    StageResult,
+    publish,
+    run_reference_time,
+    stage,
+)
+from pipeline.staging.gx import validate_with_gx
+from pipeline.staging.results import ValidationRecord, contract_failures, write_validation_results
+from pipeline.staging.rules import schema_rules
+from pipeline.warehouse.catalog import connect
+from pipeline.warehouse.storage import Partition, Warehouse
+
+
+def _raw_columns(table: Table) -> str:
+    fields = ", ".join(f'"{f.name}" VARCHAR' for f in table.schema)
+    lineage = ", ".join(f"'{n}': 'VARCHAR'" for n in LINEAGE_FIELDS)
+    return (
+        "{" + lineage + ", '_page': 'BIGINT', "
+        f"'page': 'STRUCT(data STRUCT({fields})[], next_cursor VARCHAR)'" + "}"
+    )
+
+
+def load_pages(con: duckdb.DuckDBPyConnection, table: Table, files: list[Path]) -> None:
+    """``raw_rows`` (a view) over landed page files: one row per element of ``page.data``."""
+    file_list = "[" + ", ".join(f"'{f}'" for f in files) + "]"
+    fields = ", ".join(f'r."{f.name}" as "r_{f.name}"' for f in table.schema)
+    con.execute(
+        f"""
+        create or replace temp view {RAW_ROWS} as
+        with pages as (
+            select _run_id, _source, _extracted_at, _page, filename as _file,
+                   generate_subscripts(page.data, 1) as _pos, unnest(page.data) as r
+            from read_json({file_list}, format = 'newline_delimited',
+                           columns = {_raw_columns(table)}, filename = true,
+                           maximum_object_size = 1073741824)
+        )
+        select _run_id, _source, _extracted_at, _page, _file, _pos, {fields} from pages
+        """
+    )
+
+
+def raw_files(wh: Warehouse, table: Table, dt: date) -> list[Path]:
+    """The landed raw files of one table-day (one per platform)."""
+    base = wh.path(Partition.of("raw", table.name, dt))
+    return sorted(base.glob("platform=*/part-*.jsonl"))
+
+
+def stage_table(wh: Warehouse, name: str, dt: date, run_id: str) -> StageResult:
+    """Cast, validate, deduplicate and publish one table-day; returns reconciled counts.
+
+    Also writes the per-rule quarantine counts to ``validation_results`` (source
+    ``quarantine``); :func:`validate_staged` adds the GX results of the staged partition.
+    """
+    table = SOURCE_TABLES[name]
+    files = raw_files(wh, table, dt)
+    if not files:
+        raise StageError(
+            f"{name} {dt}: no raw data landed under {wh.path(Partition.of('raw', name, dt))}; "
+            "run the extraction for that day first"
+        )
+    landed = sum(int(m["rows"]) for m in wh.manifests("raw", name, dt))
+    rules = schema_rules(table) + suite_rules(table)
+    con = connect()
+    try:
+        load_pages(con, table, files)
+        staged = stage(con, table, rules, dt, run_id, check_contract=True)
+    finally:
+        con.close()
+    return publish(wh, staged, landed=landed)
+
+
+def validate_staged(wh: Warehouse, name: str, dt: date, run_id: str) -> list[ValidationRecord]:
+    """Run the table's Great Expectations suite on its staged partition, record the results,
+    render Data Docs under ``<warehouse>/docs``; a failed contract expectation fails here."""
+    table = SOURCE_TABLES[name]
+    staged = pq.read_table(wh.path(Partition.of("staging", table.staging, dt)))
+    records = validate_with_gx(
+        name, staged, dt, run_id, docs_dir=wh.docs_dir(), run_ts=run_reference_time(dt)
+    )
+    write_validation_results(wh, name, dt, run_id, records, source="gx")
+    broken = contract_failures(records)
+    if broken:
+        first = broken[0]
+        raise ContractBreak(
+            f"{name} {dt}: contract expectation {first.expectation} failed "
+            f"({first.unexpected_count} unexpected of {first.element_count} rows)"
+            + (f" and {len(broken) - 1} more" if len(broken) > 1 else "")
+            + f"; see {wh.docs_dir() / 'index.html'}"
+        )
+    return records
