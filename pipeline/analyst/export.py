@@ -156,7 +156,7 @@ def open_query(wh: Warehouse, sql: str) -> Iterator[pa.RecordBatchReader]:
     con = connect()
     try:
         register_views(con, wh)
-        yield con.execute(sql).fetch_record_batch(BATCH_ROWS)
+        yield con.sql(sql).to_arrow_reader(BATCH_ROWS)
     finally:
         con.close()
 
