@@ -156,3 +156,21 @@ def test_flow_step_is_a_no_op_without_the_setting(analyst_wh) -> None:  # type: 
 
     reload_settings()
     assert publish_sql(date(2026, 3, 3), "r") == {"skipped": "CLOUT_PUBLISH_URL is not set"}
+
+
+def test_flow_step_publishes_the_day_with_the_setting(analyst_wh, schema: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.config import reload_settings
+    from pipeline.flows.analyst import publish_sql
+
+    monkeypatch.setenv("CLOUT_PUBLISH_URL", URL)
+    monkeypatch.setenv("CLOUT_PUBLISH_SCHEMA", schema)
+    reload_settings()
+    try:
+        out = publish_sql(DAYS[-1], "r", "influencer")
+    finally:
+        monkeypatch.delenv("CLOUT_PUBLISH_URL")
+        reload_settings()
+    assert set(out["rows"]) == {"influencer_daily", "fraud_flags", "audience_quality",
+                                "influencer_scores"}  # fmt: skip
+    n = _pg(f'select count(*) from "{schema}".influencer_daily')[0][0]
+    assert n == out["rows"]["influencer_daily"][DAYS[-1].isoformat()] > 0
