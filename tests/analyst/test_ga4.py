@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import LAST
+from analystkit import LAST
 
 from pipeline.analyst.ga4 import ConversionsError, ingest_conversions, read_export
 from pipeline.campaigns.fx import USD_PER_UNIT

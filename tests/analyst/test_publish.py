@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import DAYS
+from analystkit import DAYS
 
 from pipeline.analyst.publish import PublishError, engine_for, publish_marts
 from pipeline.warehouse.catalog import query

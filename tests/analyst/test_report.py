@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from analystkit import LAST
 from chromium import Browser, chromium_binary
-from conftest import LAST
 
 #: Where the screenshot is kept for people to look at (CI keeps it with its workspace).
 SCREENSHOT_DIR = Path(
