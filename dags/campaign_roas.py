@@ -44,4 +44,11 @@ with DAG(
 
         return run_marts(processed_day(context), str(context["run_id"]))
 
-    [campaigns(), orders()] >> campaign_marts()
+    @task
+    def publish_sql(**context: object) -> dict:  # type: ignore[type-arg]
+        """Copy the rebuilt campaign marts to CLOUT_PUBLISH_URL (PostgreSQL); no-op if unset."""
+        from pipeline.flows.analyst import publish_sql as run_publish_sql
+
+        return run_publish_sql(processed_day(context), str(context["run_id"]), "campaign")
+
+    [campaigns(), orders()] >> campaign_marts() >> publish_sql()

@@ -56,7 +56,14 @@ with DAG(
 
         return run_publish(processed_day(context), str(context["run_id"]))
 
+    @task
+    def publish_sql(**context: object) -> dict:  # type: ignore[type-arg]
+        """Copy the day's marts to CLOUT_PUBLISH_URL (PostgreSQL, for BI tools); no-op if unset."""
+        from pipeline.flows.analyst import publish_sql as run_publish_sql
+
+        return run_publish_sql(processed_day(context), str(context["run_id"]), "influencer")
+
     built = marts()
     for step in staged:
         landed >> step >> built
-    built >> publish()
+    built >> publish() >> publish_sql()

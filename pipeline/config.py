@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     briefs: Path | None = Field(None, description="folder of brief YAML files")
     pii_key: str | None = Field(None, description="secret key for pseudonymising personal ids")
 
+    publish_url: str | None = Field(
+        None, description="PostgreSQL URL the nightly runs publish the marts to (BI tools)"
+    )
+    publish_schema: str = Field("clout", description="schema of the published marts")
+
     alert_webhook: str | None = Field(
         None, description="URL that receives a JSON POST when a task fails"
     )

@@ -295,6 +295,25 @@ CAMPAIGNS = Table(
 )
 
 
+GA4_CONVERSIONS = Table(
+    name="ga4_conversions",
+    layer="source",
+    key=("session_source", "session_medium", "session_campaign_name", "session_manual_ad_content"),
+    grain="one row per GA4 session source, medium, campaign (utm_campaign) and manual ad content "
+    "(utm_content) per day: a Google Analytics 4 export (`clout ingest conversions`)",
+    columns=_cols(
+        ("session_source", "string"),
+        ("session_medium", "string"),
+        ("session_campaign_name", "string"),
+        ("session_manual_ad_content", "string"),
+        ("sessions", "int64", False),
+        ("conversions", "float64", False),
+        ("revenue", "float64", False),
+        ("currency", "string", False),
+    ),
+)
+
+
 def staging_of(source: Table) -> Table:
     """The staging table of a source: the same typed columns and key, layer ``staging``."""
     return replace(source, name=staging_name(source.name), layer="staging", endpoint="", folder="")
@@ -501,6 +520,10 @@ CAMPAIGN_DAILY = Table(
         ("invalid_conversions", "int64", False),
         ("invalid_revenue", "float64", False),
         ("roas_fraud_adjusted", "float64"),
+        # web analytics (GA4, sql/ga4_campaign_daily.sql), beside the shop-order attribution
+        ("web_sessions", "int64", False),
+        ("web_conversions", "float64", False),
+        ("web_revenue", "float64", False),
     ),
 )
 
@@ -551,12 +574,17 @@ CAMPAIGN_MARTS: dict[str, Table] = {t.name: t for t in (CAMPAIGN_DAILY, CAMPAIGN
 STG_ORDERS = staging_of(ORDERS)
 STG_CAMPAIGNS = staging_of(CAMPAIGNS)
 STG_DELIVERY_FILES = staging_of(DELIVERY_FILES)
-BRAND_SOURCES: dict[str, Table] = {t.name: t for t in (ORDERS, CAMPAIGNS, DELIVERY_FILES)}
+STG_GA4_CONVERSIONS = staging_of(GA4_CONVERSIONS)
+BRAND_SOURCES: dict[str, Table] = {
+    t.name: t for t in (ORDERS, CAMPAIGNS, DELIVERY_FILES, GA4_CONVERSIONS)
+}
 
 
 def _published() -> dict[str, Table]:
     staged = [staging_of(t) for t in (*SOURCE_TABLES.values(), *BRAND_SOURCES.values())]
-    quarantined = [quarantine_of(t) for t in (*SOURCE_TABLES.values(), ORDERS, DELIVERY_FILES)]
+    quarantined = [
+        quarantine_of(t) for t in (*SOURCE_TABLES.values(), ORDERS, DELIVERY_FILES, GA4_CONVERSIONS)
+    ]
     tables = [
         *staged, *MARTS.values(), *CAMPAIGN_MARTS.values(), *quarantined,
         PIPELINE_RUNS, VALIDATION_RESULTS, ORDERS_WATERMARK,

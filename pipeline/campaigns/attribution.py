@@ -37,6 +37,9 @@ def prepare_daily(
     con.register("fx_rates", fx_rates(first - timedelta(days=REFUND_HORIZON_DAYS), last))
     _set(con, run_dt=run_dt or last, window_days=window_days,
          refund_horizon_days=REFUND_HORIZON_DAYS)  # fmt: skip
+    from pipeline.analyst.ga4 import register_ga4_campaign_daily
+
+    register_ga4_campaign_daily(con)
 
 
 def prepare_summary(

@@ -9,8 +9,11 @@ import warnings
 
 import typer
 
+from pipeline.cli.conversions import ingest_conversions
 from pipeline.cli.fraud import fraud_app
 from pipeline.cli.ingest import ingest_app
+from pipeline.cli.publish import publish_sql
+from pipeline.cli.report import report
 from pipeline.cli.run import backfill, demo, query, run
 from pipeline.cli.scoring import shortlist
 from pipeline.cli.simulate import simulate_app
@@ -20,10 +23,12 @@ app = typer.Typer(
     no_args_is_help=True,
     help="clout: influencer marketing analytics, nightly from platform data to ROAS.",
 )
-for command in (run, backfill, query, shortlist, demo):
+for command in (run, backfill, query, shortlist, demo, report):
     app.command()(command)
+app.command("publish-sql")(publish_sql)
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(fraud_app, name="fraud")
+ingest_app.command("conversions")(ingest_conversions)
 app.add_typer(ingest_app, name="ingest")
 
 

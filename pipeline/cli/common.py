@@ -23,6 +23,9 @@ def parse_day(value: str) -> date:
 def _known_errors() -> tuple[type[BaseException], ...]:
     import duckdb
 
+    from pipeline.analyst.export import ExportError
+    from pipeline.analyst.ga4 import ConversionsError
+    from pipeline.analyst.publish import PublishError
     from pipeline.campaigns.campaigns import CampaignsError
     from pipeline.campaigns.delivery_files import DeliveryFileError
     from pipeline.config import ConfigError
@@ -43,6 +46,9 @@ def _known_errors() -> tuple[type[BaseException], ...]:
         CampaignsError,
         DeliveryFileError,
         BriefError,
+        ExportError,
+        PublishError,
+        ConversionsError,
         duckdb.Error,
         OSError,
         ValueError,
@@ -67,12 +73,8 @@ def setup_logging(verbose: bool) -> None:
 
 
 def print_table(table: Any, max_rows: int = 50) -> None:
-    """Print an Arrow table as aligned text."""
-    frame = table.to_pandas()
-    if frame.empty:
-        typer.echo("(no rows)")
-        return
-    with_cols = frame.head(max_rows).to_string(index=False, float_format=lambda v: f"{v:,.4g}")
-    typer.echo(with_cols)
-    if len(frame) > max_rows:
-        typer.echo(f"... {len(frame) - max_rows} more rows")
+    """Print an Arrow table as aligned, readable text (thousands separators, no scientific
+    notation, NULL for null; see :mod:`pipeline.analyst.export`)."""
+    from pipeline.analyst.export import table_text
+
+    typer.echo(table_text(table.to_batches(), table.schema, max_rows))

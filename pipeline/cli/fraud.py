@@ -72,11 +72,26 @@ def fraud_evaluate(
             )
             for s in seeds
         ]
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
         echo = typer.echo if verbose else None
-        result = evaluate(
-            first, last, specs, warehouse, warmup=warmup, echo=echo,
-            progress=lambda line: typer.echo(line, err=True),
-        )  # fmt: skip
+        with Progress(
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=Console(stderr=True),
+        ) as bar:  # fmt: skip
+            task = bar.add_task("fraud evaluate", total=len(specs))
+            started: list[str] = []
+
+            def progress(line: str) -> None:  # one line per world, as it starts
+                bar.update(task, advance=1 if started else 0, description=line)
+                bar.console.print(line, markup=False, highlight=False)
+                started.append(line)
+
+            result = evaluate(
+                first, last, specs, warehouse, warmup=warmup, echo=echo, progress=progress
+            )
+            bar.update(task, completed=len(specs), description="fraud evaluate: scored")
         worlds = (
             f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {', '.join(map(str, seeds))} pooled"
         )

@@ -4,11 +4,12 @@ without a scheduler, and what to look at afterwards."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from pipeline.cli.common import guard, parse_day, print_table, setup_logging
+from pipeline.cli.common import guard, parse_day, setup_logging
 from pipeline.config import reload_settings
 
 # ---------------------------------------------------------------------- run
@@ -109,16 +110,26 @@ def backfill(
 # ---------------------------------------------------------------------- query
 def query(
     sql: Annotated[str, typer.Argument(help="SQL over the warehouse tables")],
-    max_rows: Annotated[int, typer.Option("--max-rows")] = 50,
+    max_rows: Annotated[int, typer.Option("--max-rows", help="rows a printed table shows")] = 50,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, csv, json or parquet")
+    ] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write to FILE instead of stdout")
+    ] = None,
 ) -> None:
-    """Run SQL over the warehouse (DuckDB, one view per table)."""
+    """Run SQL over the warehouse (DuckDB, one view per table): a readable table, or an export
+    (csv, json, parquet) streamed batch by batch to stdout or -o FILE."""
 
     def body() -> None:
+        from pipeline.analyst.export import export, open_query
         from pipeline.flows.influencer_daily import warehouse
-        from pipeline.warehouse.catalog import query as run_query
 
         reload_settings()
-        print_table(run_query(warehouse(), sql), max_rows)
+        with open_query(warehouse(), sql) as reader:
+            rows = export(reader, fmt, output, echo=typer.echo, max_rows=max_rows)  # type: ignore[arg-type]
+        if output is not None:
+            typer.echo(f"{output}: {rows:,} rows ({fmt})", err=True)
 
     guard(body)
 

@@ -20,6 +20,7 @@
 --   credited through UTM (click) attribution on a flagged influencer-day is invalid_revenue;
 --   roas_fraud_adjusted = (revenue - invalid_revenue) / ad_spend.
 -- * every ratio with a zero denominator is NULL.
+-- * web_sessions, web_conversions, web_revenue: GA4 (ga4_campaign_daily), 0 without an export.
 with
 
 campaigns as (
@@ -154,6 +155,16 @@ facts as (
     where live_date between getvariable('first_dt') and getvariable('last_dt')
 ),
 
+web_facts as (
+    -- GA4 web analytics (sql/ga4_campaign_daily.sql): sessions, key events, revenue
+    select campaign_id, platform, account_id, dt,
+        0 as impressions, 0 as clicks, 0 as conversions, 0 as orders, 0.0 as revenue,
+        0.0 as refunds, 0.0 as cogs, 0.0 as fee, 0.0 as paid_spend, 0 as invalid_clicks,
+        0 as invalid_conversions, false as flagged, 0.0 as utm_net,
+        web_sessions, web_conversions, web_revenue
+    from ga4_campaign_daily
+),
+
 daily as (
     select
         campaign_id, platform, account_id, dt,
@@ -170,8 +181,11 @@ daily as (
         sum(invalid_clicks)::bigint as invalid_clicks,
         sum(invalid_conversions)::bigint as invalid_conversions,
         bool_or(flagged) as flagged,
-        sum(utm_net) as utm_net
-    from facts
+        sum(utm_net) as utm_net,
+        coalesce(sum(web_sessions), 0)::bigint as web_sessions,
+        coalesce(sum(web_conversions), 0.0) as web_conversions,
+        coalesce(sum(web_revenue), 0.0) as web_revenue
+    from (from facts union all by name from web_facts)
     group by campaign_id, platform, account_id, dt
 ),
 
@@ -196,7 +210,9 @@ final as (
         invalid_clicks, invalid_conversions,
         round(case when flagged then utm_net else 0.0 end, 6) as invalid_revenue,
         (revenue - case when flagged then utm_net else 0.0 end) / nullif(ad_spend, 0)
-            as roas_fraud_adjusted
+            as roas_fraud_adjusted,
+        -- web analytics (GA4), beside the shop-order attribution above
+        web_sessions, web_conversions, round(web_revenue, 6) as web_revenue
     from daily d
     join campaign_currency c using (campaign_id)
 )

@@ -171,6 +171,7 @@ def test_dag_file_wiring() -> None:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     dag = mod.dag
-    assert set(dag.task_ids) == {"campaigns", "orders", "campaign_marts"}
+    assert set(dag.task_ids) == {"campaigns", "orders", "campaign_marts", "publish_sql"}
     assert all(t.retries >= 2 for t in dag.tasks)
     assert dag.get_task("campaign_marts").upstream_task_ids == {"campaigns", "orders"}
+    assert dag.get_task("publish_sql").upstream_task_ids == {"campaign_marts"}
