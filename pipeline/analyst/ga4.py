@@ -22,7 +22,7 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.contracts import GA4_CONVERSIONS, STG_GA4_CONVERSIONS
-from pipeline.warehouse.storage import Partition, Warehouse
+from pipeline.contracts import GA4_CONVERSIONS
+from pipeline.warehouse.storage import Warehouse
 
 #: Our column <- the GA4 names it may have (API names and UI names, compared without case,
 #: spaces, underscores and dashes).
@@ -195,7 +195,7 @@ def ingest_conversions(
     """Stage a GA4 export: one ``stg_ga4_conversions`` (and quarantine) partition per day of
     the file, replaced whole (rerunning the same file gives the same partitions)."""
     from pipeline.campaigns.fx import USD_PER_UNIT
-    from pipeline.staging.engine import stage_rows
+    from pipeline.staging.engine import RAW_ROWS, publish, stage
     from pipeline.staging.rules import schema_rules
     from pipeline.warehouse.catalog import connect
 
@@ -216,19 +216,13 @@ def ingest_conversions(
         part = raw.filter(pc.equal(raw["_dt"], dt)).drop_columns(["_dt"])
         con: duckdb.DuckDBPyConnection = connect()
         try:
-            con.register("raw_rows", part)
-            staged, quarantined, duplicates = stage_rows(
-                con, GA4_CONVERSIONS, schema_rules(GA4_CONVERSIONS)
-            )
+            con.register(RAW_ROWS, part)
+            rules = schema_rules(GA4_CONVERSIONS)
+            staged = stage(con, GA4_CONVERSIONS, rules, date.fromisoformat(dt), run_id)
         finally:
             con.close()
-        counts = {"raw_rows": part.num_rows, "staged_rows": staged.num_rows,
-                  "quarantined_rows": quarantined.num_rows, "duplicate_rows": duplicates}  # fmt: skip
-        wh.write_table(Partition.of("quarantine", GA4_CONVERSIONS.name, dt), quarantined, run_id,
-                       extra=counts)  # fmt: skip
-        wh.write_table(Partition.of("staging", STG_GA4_CONVERSIONS.name, dt), staged, run_id,
-                       extra=counts)  # fmt: skip
-        days[dt] = counts
+        result = publish(wh, staged)  # quarantine, staging, validation_results; counts reconcile
+        days[dt] = {k: v for k, v in asdict(result).items() if k.endswith("_rows")}
     return ConversionsResult(str(path), raw.num_rows, days)
 
 

@@ -47,6 +47,13 @@ def test_csv_export_with_comments_and_a_second_block(tmp_path: Path) -> None:
     }  # fmt: skip
     bad = query(wh, "select sessions, _reasons from quarantine_ga4_conversions").to_pylist()
     assert bad == [{"sessions": "oops", "_reasons": "type:sessions"}]
+    results = query(
+        wh,
+        "select dt, expectation, unexpected_count, element_count from "
+        "validation_results where \"table\" = 'ga4_conversions' and not success",
+    )
+    assert [(str(r["dt"]), r["expectation"], r["unexpected_count"], r["element_count"])
+            for r in results.to_pylist()] == [("2026-03-05", "type:sessions", 1, 2)]  # fmt: skip
     again = ingest_conversions(wh, f, "t2", currency="EUR")  # a rerun replaces the days
     assert again.days == r.days
     assert query(wh, "select count(*) as n from stg_ga4_conversions").column("n")[0].as_py() == 2
