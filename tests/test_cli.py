@@ -130,13 +130,21 @@ def test_run_builds_the_campaign_marts_of_a_hand_built_campaign(tmp_path: Path) 
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "campaign_daily" in proc.stdout and "1 staged" in proc.stdout, proc.stdout
     q = clout(
-        "query",
+        "query", "--format", "csv",
         "select campaign_id, account_id, revenue, ad_spend, cogs, roas, net_roas from "
         f"campaign_daily where dt = '{day}' and account_id is not null",
         cwd=tmp_path, env={"CLOUT_PII_KEY": "k"},
     )  # fmt: skip
     assert q.returncode == 0, q.stderr
-    assert q.stdout.split()[7:] == ["spring-drop", account, "100", "400", "40", "0.25", "0.15"]
+    import csv
+    import io
+
+    (row,) = list(csv.DictReader(io.StringIO(q.stdout)))
+    assert (row["campaign_id"], row["account_id"]) == ("spring-drop", account)
+    # fee on its live day, the promo-code order's net revenue and its cost of goods
+    assert [float(row[c]) for c in ("revenue", "ad_spend", "cogs", "roas", "net_roas")] == [
+        100.0, 400.0, 40.0, 0.25, 0.15,
+    ]  # fmt: skip
     s = clout("query", f"select count(*) as n from campaign_summary where dt = '{day}'",
               cwd=tmp_path)  # fmt: skip
     assert s.stdout.split() == ["n", "1"], s.stdout + s.stderr
