@@ -1,27 +1,22 @@
-"""Marts: SQL models in ``sql/<mart>.sql`` run by DuckDB over the warehouse views."""
+"""Marts: SQL models in ``sql/marts/<mart>.sql`` run by DuckDB over the warehouse views."""
 
 from __future__ import annotations
 
 import logging
 from datetime import date
-from pathlib import Path
 
 from pipeline.schemas import MARTS
+from pipeline.sqlfiles import macros_sql, sql_text
 from pipeline.stage import connect
 from pipeline.warehouse.catalog import register_views
 from pipeline.warehouse.storage import Partition, Warehouse
 
 log = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
-
 
 def mart_sql(name: str) -> str:
-    """The SQL model of a mart."""
-    path = SQL_DIR / f"{name}.sql"
-    if not path.exists():
-        raise FileNotFoundError(f"no SQL model for mart {name!r} at {path}")
-    return path.read_text()
+    """The SQL model of a mart (``sql/marts/<name>.sql``)."""
+    return sql_text(f"marts/{name}")
 
 
 def build_mart(wh: Warehouse, name: str, dt: date, run_id: str) -> int:
@@ -41,6 +36,7 @@ def build_mart(wh: Warehouse, name: str, dt: date, run_id: str) -> int:
     con = connect()
     try:
         register_views(con, wh)
+        con.execute(macros_sql())
         con.execute(f"set variable dt = date '{dt.isoformat()}'")
         cols = ", ".join(f'"{f.name}"' for f in mart.schema)
         table = con.sql(f"select {cols} from ({mart_sql(name)})").to_arrow_table()

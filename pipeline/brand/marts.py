@@ -1,5 +1,5 @@
-"""Attribution and the campaign marts: ``sql/campaign_daily.sql`` and ``sql/campaign_summary.sql``
-run by DuckDB over the warehouse views.
+"""Attribution and the campaign marts: ``sql/marts/campaign_daily.sql`` and
+``sql/marts/campaign_summary.sql`` run by DuckDB over the warehouse views.
 
 Late data: orders arrive and are refunded for days, so each run for day D rebuilds
 ``campaign_daily`` and ``campaign_summary`` for every day of [D - rebuild_days + 1, D]
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -20,12 +19,12 @@ import pyarrow.compute as pc
 
 from pipeline.brand.fx import fx_rates
 from pipeline.schemas import BRAND_TABLES, STG_ORDERS, BrandTable
+from pipeline.sqlfiles import macros_sql, sql_text
 from pipeline.warehouse.catalog import glob_any, register_views, view_sql
 from pipeline.warehouse.storage import Partition, Warehouse
 
 log = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 WINDOW_DAYS = 7  #: attribution window: days after the deliverable's live day
 REBUILD_DAYS = WINDOW_DAYS + 1  #: days of marts each run rebuilds (the window and the day)
 PERIOD_DAYS = 7  #: lift: the last N days against the N days before
@@ -106,8 +105,8 @@ def compute_campaign_daily(
         register_brand_views(con, wh, first - timedelta(days=REFUND_HORIZON_DAYS), last)
         _set(con, first_dt=first, last_dt=last, run_dt=run_dt, window_days=window_days,
              refund_horizon_days=REFUND_HORIZON_DAYS)  # fmt: skip
-        sql = (SQL_DIR / "campaign_daily.sql").read_text()
-        return con.sql(sql).to_arrow_table()
+        con.execute(macros_sql())
+        return con.sql(sql_text("marts/campaign_daily")).to_arrow_table()
     finally:
         con.close()
 
@@ -118,8 +117,8 @@ def compute_campaign_summary(wh: Warehouse, dt: date, period_days: int = PERIOD_
     try:
         register_brand_views(con, wh)
         _set(con, dt=dt, period_days=period_days)
-        sql = (SQL_DIR / "campaign_summary.sql").read_text()
-        return con.sql(sql).to_arrow_table()
+        con.execute(macros_sql())
+        return con.sql(sql_text("marts/campaign_summary")).to_arrow_table()
     finally:
         con.close()
 

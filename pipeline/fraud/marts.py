@@ -1,8 +1,8 @@
 """Builders of the fake-traffic marts: ``fraud_flags`` and ``audience_quality``.
 
-Both are SQL models (``sql/fraud_flags.sql``, ``sql/audience_quality.sql``) like every mart,
-but they need two things :func:`pipeline.marts.build_mart` does not provide, so they are
-built here:
+Both are SQL models (``sql/marts/fraud_flags.sql``, ``sql/marts/audience_quality.sql``) like
+every mart, but they need two things :func:`pipeline.marts.build_mart` does not provide, so they
+are built here:
 
 * ``follower_classes``: the day's ``stg_follower_samples`` labelled by
   :func:`pipeline.fraud.classify.classify_profiles` (Python/Arrow, vectorised), registered in
@@ -12,7 +12,7 @@ built here:
 * the thresholds of ``expectations/marts/fraud_flags.json`` as DuckDB variables
   (:mod:`pipeline.fraud.thresholds`).
 
-The signal models ``sql/fraud_<name>.sql`` are registered as views (``fraud_growth``,
+The signal models ``sql/intermediate/fraud_<name>.sql`` are registered as views (``fraud_growth``,
 ``fraud_posts``, ...; ``audience_composition`` and ``engagement_peers`` are shared by both
 marts), then the mart's SQL runs and the partition is written with ``Warehouse.write_table``.
 The pipeline reads no ground truth: only staging tables and other marts.
@@ -36,31 +36,29 @@ import pyarrow.compute as pc
 
 from pipeline.fraud import thresholds
 from pipeline.fraud.classify import audience_prior_log_odds, classify_profiles, recategorize
-from pipeline.marts import SQL_DIR, mart_sql
+from pipeline.marts import mart_sql
 from pipeline.schemas import MARTS, SOURCE_TABLES
+from pipeline.sqlfiles import macros_sql, sql_text
 from pipeline.stage import connect
 from pipeline.warehouse.catalog import register_views
 from pipeline.warehouse.storage import Partition, Warehouse
 
 log = logging.getLogger(__name__)
 
-#: SQL file of the macros the signal views share (``size_tier``), run before them.
-MACROS = "fraud_macros"
-
 #: The view of each account's earlier follower samples (name, SQL file stem): registered before
 #: the follower samples are classified, which need it for their audience's prior.
-HISTORY_VIEW = ("audience_history", "fraud_audience_history")
+HISTORY_VIEW = ("audience_history", "intermediate/fraud_audience_history")
 
 #: Helper views (name -> SQL file stem), registered in this order before a mart's SQL runs.
 SIGNAL_VIEWS: dict[str, str] = {
-    "audience_composition": "fraud_audience_composition",
-    "engagement_peers": "fraud_engagement_peers",
-    "fraud_growth": "fraud_growth",
-    "fraud_engagement": "fraud_engagement",
-    "fraud_decoupling": "fraud_decoupling",
-    "fraud_posts": "fraud_posts",
-    "fraud_delivery": "fraud_delivery",
-    "fraud_authenticity": "fraud_authenticity",
+    "audience_composition": "intermediate/fraud_audience_composition",
+    "engagement_peers": "intermediate/fraud_engagement_peers",
+    "fraud_growth": "intermediate/fraud_growth",
+    "fraud_engagement": "intermediate/fraud_engagement",
+    "fraud_decoupling": "intermediate/fraud_decoupling",
+    "fraud_posts": "intermediate/fraud_posts",
+    "fraud_delivery": "intermediate/fraud_delivery",
+    "fraud_authenticity": "intermediate/fraud_authenticity",
 }
 
 _PROFILE_COLUMNS = (
@@ -78,19 +76,14 @@ _PROFILE_COLUMNS = (
 
 def view_sql(stem: str) -> str:
     """The text of ``sql/<stem>.sql``."""
-    path = SQL_DIR / f"{stem}.sql"
-    if not path.exists():
-        raise FileNotFoundError(f"no SQL model {stem!r} at {path}")
-    return path.read_text()
+    return sql_text(stem)
 
 
 def all_sql() -> list[str]:
     """Every SQL text the fraud marts run (for the threshold check)."""
-    stems = [MACROS, HISTORY_VIEW[1], *SIGNAL_VIEWS.values()]
-    return [view_sql(s) for s in stems] + [
-        mart_sql("fraud_flags"),
-        mart_sql("audience_quality"),
-    ]
+    stems = [HISTORY_VIEW[1], *SIGNAL_VIEWS.values()]
+    marts = [mart_sql("fraud_flags"), mart_sql("audience_quality")]
+    return [macros_sql(), *(view_sql(s) for s in stems), *marts]
 
 
 def _keys(table: pa.Table) -> pa.ChunkedArray:
@@ -171,7 +164,7 @@ def prepare(con: duckdb.DuckDBPyConnection, wh: Warehouse, dt: date) -> None:
     values = thresholds.thresholds()
     thresholds.check_sql(all_sql(), values)
     thresholds.set_variables(con, values)
-    con.execute(view_sql(MACROS))
+    con.execute(macros_sql())
     con.execute(f'create or replace temp view "{HISTORY_VIEW[0]}" as {view_sql(HISTORY_VIEW[1])}')
     con.register("follower_classes", _classified(con, wh, dt))
     for name, stem in SIGNAL_VIEWS.items():

@@ -1,7 +1,7 @@
 """Builder of the ``influencer_scores`` mart: every brief in ``CLOUT_BRIEFS`` x every account.
 
-``sql/influencer_scores.sql`` is a mart model like the others, but it also reads the briefs and
-the scoring assumptions, which live in YAML and Python: they are registered on the DuckDB
+``sql/marts/influencer_scores.sql`` is a mart model like the others, but it also reads the briefs
+and the scoring assumptions, which live in YAML and Python: they are registered on the DuckDB
 session as Arrow relations (``briefs``, ``brief_platforms``, ``brief_niches``,
 ``brief_targets``, ``platform_rates``, ``goal_weights``) and variables (``sc_*``). The SQL reads
 the day's ``stg_accounts``, ``stg_audience``, ``influencer_daily`` and ``audience_quality``, so
@@ -22,6 +22,7 @@ from pipeline.marts import mart_sql
 from pipeline.schemas import MARTS
 from pipeline.scoring.briefs import Brief, brief_tables, load_briefs
 from pipeline.scoring.model import DEFAULT_CONFIG, ScoringConfig
+from pipeline.sqlfiles import macros_sql
 from pipeline.stage import connect
 from pipeline.warehouse.catalog import register_views
 from pipeline.warehouse.storage import Partition, Warehouse
@@ -42,6 +43,7 @@ def score_on(
     for name, table in brief_tables(briefs).items():
         con.register(name, table)
     (config or DEFAULT_CONFIG).register(con)
+    con.execute(macros_sql())
     con.execute(f"set variable dt = date '{dt.isoformat()}'")
     schema = MARTS[NAME].schema
     cols = ", ".join(f'"{f.name}"' for f in schema)
