@@ -19,7 +19,7 @@
 -- * fraud: clicks and conversions of an ad-day flagged in fraud_flags are invalid; revenue
 --   credited through UTM (click) attribution on a flagged influencer-day is invalid_revenue;
 --   roas_fraud_adjusted = (revenue - invalid_revenue) / ad_spend.
--- * every ratio with a zero denominator is NULL.
+-- * every ratio with a zero denominator is NULL (sql/macros/metrics.sql).
 with
 
 campaigns as (
@@ -184,18 +184,18 @@ final as (
         round(revenue, 6) as revenue, round(refunds, 6) as refunds, round(fee, 6) as fee,
         round(paid_spend, 6) as paid_spend, round(ad_spend, 6) as ad_spend,
         round(cogs, 6) as cogs,
-        -- ratios (NULL on a zero denominator)
-        clicks / nullif(impressions, 0) as ctr,
-        conversions / nullif(clicks, 0) as cvr,
-        ad_spend / nullif(impressions, 0) * 1000 as cpm,
-        ad_spend / nullif(clicks, 0) as cpc,
-        ad_spend / nullif(conversions, 0) as cpa,
-        revenue / nullif(ad_spend, 0) as roas,
-        (revenue - cogs) / nullif(ad_spend, 0) as net_roas,
+        -- ratios (sql/macros/metrics.sql: NULL on a zero denominator)
+        ctr(clicks, impressions) as ctr,
+        cvr(conversions, clicks) as cvr,
+        cpm(ad_spend, impressions) as cpm,
+        cpc(ad_spend, clicks) as cpc,
+        cpa(ad_spend, conversions) as cpa,
+        roas(revenue, ad_spend) as roas,
+        net_roas(revenue, cogs, ad_spend) as net_roas,
         -- fraud
         invalid_clicks, invalid_conversions,
         round(case when flagged then utm_net else 0.0 end, 6) as invalid_revenue,
-        (revenue - case when flagged then utm_net else 0.0 end) / nullif(ad_spend, 0)
+        roas(revenue - case when flagged then utm_net else 0.0 end, ad_spend)
             as roas_fraud_adjusted
     from daily d
     join campaign_currency c using (campaign_id)
