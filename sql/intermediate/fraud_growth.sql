@@ -6,7 +6,7 @@
 --   baseline     = median and MAD of rate over the fraud_baseline_days days before dt (at
 --                  least fraud_growth_min_history of them, else no flag: missing history is
 --                  not an error); usual_delta = median rate * yesterday's followers;
---   scale        = the largest of 1.4826 * MAD * followers (the account's own spread),
+--   scale        = the largest of robust_sd(rate) * followers (the account's own spread),
 --                  fraud_growth_scale_floor * followers (a floor for very regular accounts)
 --                  and sqrt(|usual_delta| + 1) (a change is a count of follow and unfollow
 --                  events: its noise is at least Poisson);
@@ -18,7 +18,7 @@
 -- in the baseline window (at least fraud_viral_min_posts of them), or, lacking those, its
 -- engagement over the median engagement of the account's older posts in the day's snapshot,
 -- or, for an account without any earlier post, its first-day engagement per hour per follower
--- over the median of its peers' posts (same platform and size tier, sql/fraud_macros.sql).
+-- over the median of its peers' posts (same platform and size tier, sql/macros/fraud.sql).
 -- Medians are floored at one engagement (a day, for the per-hour rate): earlier posts that got
 -- nothing make any engaged post stand out, not an undefined ratio. Rates are put in the units
 -- of the platform's average format first (format_factor: a YouTube short gathers views faster
@@ -57,23 +57,15 @@ deltas as (
         and prev.dt = cur.dt - interval 1 day
 ),
 
-baseline_median as (
-    select platform, account_id, median(rate) as med_rate, count(rate) as n_history
-    from deltas
-    where dt < getvariable('dt')
-    group by all
-),
-
 baseline as (
     select
-        deltas.platform,
-        deltas.account_id,
-        any_value(baseline_median.med_rate) as med_rate,
-        any_value(baseline_median.n_history) as n_history,
-        median(abs(deltas.rate - baseline_median.med_rate)) as mad_rate
+        platform,
+        account_id,
+        median(rate) as med_rate,
+        robust_sd(rate) as sd_rate,
+        count(rate) as n_history
     from deltas
-    join baseline_median using (platform, account_id)
-    where deltas.dt < getvariable('dt')
+    where dt < getvariable('dt')
     group by all
 ),
 
@@ -84,7 +76,7 @@ today as (
         baseline.n_history,
         round(baseline.med_rate * deltas.followers_prev) as usual_delta,
         greatest(
-            1.4826 * baseline.mad_rate * deltas.followers_prev,
+            baseline.sd_rate * deltas.followers_prev,
             getvariable('fraud_growth_scale_floor') * deltas.followers_prev,
             sqrt(abs(baseline.med_rate * deltas.followers_prev) + 1)
         ) as scale
@@ -95,7 +87,7 @@ today as (
 ),
 
 growth_robust_z as (
-    select today.*, (follower_delta - usual_delta) / scale as growth_robust_z
+    select today.*, robust_z(follower_delta, usual_delta, scale) as growth_robust_z
     from today
 ),
 

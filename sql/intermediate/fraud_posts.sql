@@ -72,19 +72,19 @@ scored as (
     select
         posts.*,
         case when scales.cl_n >= getvariable('fraud_post_min_history') then
-            (posts.cl - scales.cl_med) / sqrt(
+            robust_z(posts.cl, scales.cl_med, sqrt(
                 greatest(
                     case when posts.cl < scales.cl_med then scales.cl_upper else scales.cl_lower end,
                     getvariable('fraud_ratio_scale_floor')
                 ) ^ 2
                 + 1.0 / (posts.comments + 1) + 1.0 / (posts.likes + 1)
-            )
+            ))
         end as comment_like_robust_z,
         case when scales.lv_n >= getvariable('fraud_post_min_history') then
-            (posts.lv - scales.lv_med) / sqrt(
+            robust_z(posts.lv, scales.lv_med, sqrt(
                 greatest(scales.lv_lower, getvariable('fraud_ratio_scale_floor')) ^ 2
                 + 1.0 / (posts.likes + 1) + 1.0 / (posts.views + 1)
-            )
+            ))
         end as like_view_robust_z,
         exp(scales.cl_med) as usual_comment_like,
         exp(scales.lv_med) as usual_like_view

@@ -1,4 +1,4 @@
--- fraud_macros: DuckDB macros the fraud signal views share (run before them).
+-- fraud: macros of the fraud signal views.
 -- size_tier: the market's follower tiers, nano < 10k, micro < 100k, mid < 500k, macro < 1M,
 -- mega >= 1M; accounts are compared with peers of the same platform and tier.
 create or replace temp macro size_tier(followers) as
