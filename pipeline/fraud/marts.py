@@ -53,6 +53,8 @@ HISTORY_VIEW = ("audience_history", "intermediate/fraud_audience_history")
 SIGNAL_VIEWS: dict[str, str] = {
     "audience_composition": "intermediate/fraud_audience_composition",
     "engagement_peers": "intermediate/fraud_engagement_peers",
+    "follower_growth": "intermediate/fraud_follower_growth",
+    "first_day_reach": "intermediate/fraud_first_day_reach",
     "fraud_growth": "intermediate/fraud_growth",
     "fraud_engagement": "intermediate/fraud_engagement",
     "fraud_decoupling": "intermediate/fraud_decoupling",
