@@ -114,8 +114,8 @@ over as (
 ctr as (
     select
         'ctr_outlier' as signal,
-        case when greatest(ctr_robust_z, click_count_z) >= 2 * getvariable('fraud_ctr_z')
-            then 'high' else 'medium' end as severity,
+        flag_severity(greatest(ctr_robust_z, click_count_z), getvariable('fraud_ctr_z'))
+            as severity,
         clicks / impressions as observed,
         exp(med) as expected,
         getvariable('fraud_ctr_z') as threshold,
@@ -130,22 +130,27 @@ ctr as (
     from today
     where n >= getvariable('fraud_ctr_min_history')
         and (ctr_robust_z >= getvariable('fraud_ctr_z') or click_count_z >= getvariable('fraud_ctr_z'))
-)
+),
 
-select
-    'delivery' as entity_type,
-    ad_id as entity_id,
-    platform,
-    account_id,
-    campaign_id,
-    signal,
-    severity,
-    observed,
-    expected,
-    threshold,
-    explanation
-from (
+signals as (
     select * from over
     union all by name
     select * from ctr
+),
+
+flags as (
+    select
+        platform,
+        account_id,
+        campaign_id,
+        ad_id,
+        signal,
+        severity,
+        observed,
+        expected,
+        threshold,
+        explanation
+    from signals
 )
+
+select * from flags

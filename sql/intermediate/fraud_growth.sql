@@ -1,5 +1,6 @@
 -- fraud_growth: follower growth anomalies of accounts on day dt (DESIGN section 5, signal 2):
--- one row per flagged account and signal, follower_spike or follower_purge.
+-- one row per flagged account and signal, follower_spike or follower_purge, in the signal
+-- columns of fraud_flags.
 -- Each account is compared with its own past (growth_robust_z, fraud_follower_growth).
 -- A spike (z >= fraud_growth_z) is flagged unless a post published that day or the day before
 -- went viral (fraud_first_day_reach): first_day_ratio >= fraud_viral_ratio
@@ -75,14 +76,10 @@ scored as (
 
 spikes as (
     select
-        'account' as entity_type,
-        account_id as entity_id,
         platform,
         account_id,
-        cast(null as varchar) as campaign_id,
         'follower_spike' as signal,
-        case when growth_robust_z >= 2 * getvariable('fraud_growth_z') then 'high' else 'medium' end
-            as severity,
+        flag_severity(growth_robust_z, getvariable('fraud_growth_z')) as severity,
         growth_robust_z as observed,
         0.0 as expected,
         getvariable('fraud_growth_z') as threshold,
@@ -104,11 +101,8 @@ spikes as (
 
 purges as (
     select
-        'account' as entity_type,
-        account_id as entity_id,
         platform,
         account_id,
-        cast(null as varchar) as campaign_id,
         'follower_purge' as signal,
         'info' as severity,
         growth_robust_z as observed,
@@ -119,8 +113,12 @@ purges as (
             growth_robust_z, getvariable('fraud_purge_z')) as explanation
     from scored
     where growth_robust_z <= getvariable('fraud_purge_z')
+),
+
+flags as (
+    select * from spikes
+    union all by name
+    select * from purges
 )
 
-select * from spikes
-union all
-select * from purges
+select * from flags

@@ -102,7 +102,7 @@ repeated as (
     from scored
 ),
 
-flags as (
+signals as (
     select
         'likes_without_comments' as signal,
         comment_like_robust_z as z,
@@ -152,19 +152,20 @@ flags as (
         scored.*
     from scored
     where like_view_robust_z >= getvariable('fraud_like_view_z')
+),
+
+flags as (
+    select
+        platform,
+        account_id,
+        post_id,
+        signal,
+        coalesce(severity, flag_severity(z, threshold)) as severity,
+        observed,
+        expected,
+        threshold,
+        explanation
+    from signals
 )
 
-select
-    'post' as entity_type,
-    post_id as entity_id,
-    platform,
-    account_id,
-    cast(null as varchar) as campaign_id,
-    signal,
-    coalesce(severity, case when abs(z) >= 2 * abs(threshold) then 'high' else 'medium' end)
-        as severity,
-    observed,
-    expected,
-    threshold,
-    explanation
-from flags
+select * from flags
