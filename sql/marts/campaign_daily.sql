@@ -65,7 +65,7 @@ candidates as (
     from relevant o
     join deliverables d on o.promo_key = d.promo_key
         and o.order_dt between d.live_date and d.live_date + to_days(cast(getvariable('window_days') as integer))
-    union all
+    union all by name
     select o.order_id, d.campaign_id, d.platform, d.account_id, d.live_date,
         'utm' as via, 2 as priority, o.utm_campaign
     from relevant o
@@ -88,7 +88,7 @@ order_events as (
         o.net_amount as revenue, 0.0 as refunds, coalesce(o.cogs_amount, 0.0) as cogs, 1 as orders
     from relevant o join attributed a using (order_id)
     where o.order_dt between getvariable('first_dt') and getvariable('last_dt')
-    union all
+    union all by name
     select a.campaign_id, a.platform, a.account_id, a.via, o.refund_dt as dt, o.currency,
         0.0 as revenue, o.refunded_amount as refunds, 0.0 as cogs, 0 as orders
     from relevant o join attributed a using (order_id)
@@ -100,7 +100,7 @@ delivery as (
         spend, currency
     from stg_delivery
     where dt between getvariable('first_dt') and getvariable('last_dt')
-    union all
+    union all by name
     select campaign_id, platform, account_id, ad_id, dt, impressions, clicks, conversions,
         spend, currency
     from stg_delivery_files
@@ -114,9 +114,10 @@ flagged_ads as (
         and dt between getvariable('first_dt') and getvariable('last_dt')
 ),
 
-facts as (
-    -- delivery: counts and paid spend
-    select d.campaign_id, d.platform, d.account_id, d.dt,
+-- delivery: counts and paid spend
+delivery_facts as (
+    select
+        d.campaign_id, d.platform, d.account_id, d.dt,
         coalesce(d.impressions, 0) as impressions,
         coalesce(d.clicks, 0) as clicks,
         coalesce(d.conversions, 0) as conversions,
@@ -132,26 +133,43 @@ facts as (
     join fx_rates fx_from on fx_from.dt = d.dt
         and fx_from.currency = coalesce(d.currency, c.campaign_currency)
     left join flagged_ads f on f.ad_id = d.ad_id and f.dt = d.dt
-    union all
-    -- orders: revenue, refunds and cost of goods
-    select e.campaign_id, e.platform, e.account_id, e.dt,
-        0, 0, 0, e.orders,
-        e.revenue * fx_from.usd_per_unit / fx_to.usd_per_unit,
-        e.refunds * fx_from.usd_per_unit / fx_to.usd_per_unit,
-        e.cogs * fx_from.usd_per_unit / fx_to.usd_per_unit,
-        0.0, 0.0, 0, 0, false,
+),
+
+-- orders: revenue, refunds and cost of goods
+order_facts as (
+    select
+        e.campaign_id, e.platform, e.account_id, e.dt,
+        0 as impressions, 0 as clicks, 0 as conversions, e.orders,
+        e.revenue * fx_from.usd_per_unit / fx_to.usd_per_unit as revenue,
+        e.refunds * fx_from.usd_per_unit / fx_to.usd_per_unit as refunds,
+        e.cogs * fx_from.usd_per_unit / fx_to.usd_per_unit as cogs,
+        0.0 as fee, 0.0 as paid_spend, 0 as invalid_clicks, 0 as invalid_conversions,
+        false as flagged,
         case when e.via = 'utm' then (e.revenue - e.refunds) * fx_from.usd_per_unit / fx_to.usd_per_unit
-            else 0.0 end
+            else 0.0 end as utm_net
     from order_events e
     join campaign_currency c using (campaign_id)
     join fx_rates fx_to on fx_to.dt = e.dt and fx_to.currency = c.campaign_currency
     join fx_rates fx_from on fx_from.dt = e.dt and fx_from.currency = e.currency
-    union all
-    -- fees: the deliverable's fee and seeding cost on its live day
-    select campaign_id, platform, account_id, live_date as dt,
-        0, 0, 0, 0, 0.0, 0.0, 0.0, fee + seeding_cost, 0.0, 0, 0, false, 0.0
+),
+
+-- fees: the deliverable's fee and seeding cost on its live day
+fee_facts as (
+    select
+        campaign_id, platform, account_id, live_date as dt,
+        0 as impressions, 0 as clicks, 0 as conversions, 0 as orders,
+        0.0 as revenue, 0.0 as refunds, 0.0 as cogs, fee + seeding_cost as fee, 0.0 as paid_spend,
+        0 as invalid_clicks, 0 as invalid_conversions, false as flagged, 0.0 as utm_net
     from deliverables
     where live_date between getvariable('first_dt') and getvariable('last_dt')
+),
+
+facts as (
+    select * from delivery_facts
+    union all by name
+    select * from order_facts
+    union all by name
+    select * from fee_facts
 ),
 
 daily as (

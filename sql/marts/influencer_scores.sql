@@ -96,7 +96,7 @@ buckets as (
     select dimension, bucket, row_number() over (order by dimension, bucket) as bucket_id
     from (
         select distinct dimension, lower(bucket) as bucket from brief_targets
-        union
+        union by name
         select distinct 'interest' as dimension, niche as bucket from brief_niches
     )
 ),
