@@ -6,14 +6,25 @@
 --              authenticity_pct for rows written before that column existed)
 -- Read twice: for each audience's own bot rate, the prior of its followers' classification
 -- (pipeline.fraud.marts.classified_samples), and for the 28-day pooled composition.
-select
-    platform,
-    account_id,
-    sum(followers_sampled) as sampled,
-    sum(round(suspicious_pct * followers_sampled / 100.0)) as suspicious,
-    sum(round(coalesce(authenticity_adj_pct, authenticity_pct) * followers_sampled / 100.0))
-        as authentic
-from audience_quality
-where dt between getvariable('dt') - interval 27 day and getvariable('dt') - interval 1 day
-    and followers_sampled > 0
-group by all
+with
+
+earlier_days as (
+    select *
+    from audience_quality
+    where dt between getvariable('dt') - interval 27 day and getvariable('dt') - interval 1 day
+        and followers_sampled > 0
+),
+
+history as (
+    select
+        platform,
+        account_id,
+        sum(followers_sampled) as sampled,
+        sum(round(suspicious_pct * followers_sampled / 100.0)) as suspicious,
+        sum(round(coalesce(authenticity_adj_pct, authenticity_pct) * followers_sampled / 100.0))
+            as authentic
+    from earlier_days
+    group by all
+)
+
+select * from history

@@ -7,6 +7,10 @@
 -- audience_quality (the engagement component of the score).
 with
 
+daily as (
+    select * from influencer_daily where dt = getvariable('dt')
+),
+
 rated as (
     select
         platform,
@@ -15,8 +19,8 @@ rated as (
         engagement_rate,
         ln(engagement_rate) as log_er,
         size_tier(followers) as tier
-    from influencer_daily
-    where dt = getvariable('dt') and engagement_rate > 0
+    from daily
+    where engagement_rate > 0
 ),
 
 peer_stats as (
@@ -28,16 +32,20 @@ peer_stats as (
         greatest(robust_sd(log_er), 1e-9) as scale
     from rated
     group by all
+),
+
+scored as (
+    select
+        rated.platform,
+        rated.account_id,
+        rated.tier,
+        rated.engagement_rate,
+        exp(peer_stats.med) as peer_engagement_rate,
+        peer_stats.peers,
+        case when peer_stats.peers >= getvariable('fraud_er_min_peers')
+            then robust_z(rated.log_er, peer_stats.med, peer_stats.scale) end as engagement_robust_z
+    from rated
+    join peer_stats using (platform, tier)
 )
 
-select
-    rated.platform,
-    rated.account_id,
-    rated.tier,
-    rated.engagement_rate,
-    exp(peer_stats.med) as peer_engagement_rate,
-    peer_stats.peers,
-    case when peer_stats.peers >= getvariable('fraud_er_min_peers')
-        then robust_z(rated.log_er, peer_stats.med, peer_stats.scale) end as engagement_robust_z
-from rated
-join peer_stats using (platform, tier)
+select * from scored

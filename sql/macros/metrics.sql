@@ -1,4 +1,5 @@
--- metrics: the campaign ratios of campaign_daily and campaign_summary (DESIGN section 4).
+-- metrics: the ratios of the marts: the campaign metrics of campaign_daily and
+-- campaign_summary (DESIGN section 4), safe_div and cpm in influencer_daily and influencer_scores.
 -- Every ratio with a zero or NULL denominator is NULL, never inf or 0.
 
 -- safe_div: numerator / denominator, NULL when the denominator is 0 or NULL

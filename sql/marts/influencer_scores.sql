@@ -216,7 +216,7 @@ components as (
 scored as (
     select
         components.*,
-        est_post_price / nullif(est_reach, 0) * 1000.0 as expected_cpm,
+        cpm(est_post_price, est_reach) as expected_cpm,
         100.0 * (
             goal_weights.w_quality * quality_score / 100.0
             + goal_weights.w_audience * audience_fit
@@ -224,12 +224,16 @@ scored as (
         ) / (goal_weights.w_quality + goal_weights.w_audience + goal_weights.w_niche) as score
     from components
     join goal_weights using (goal)
+),
+
+ranked as (
+    select
+        * exclude (acct),
+        row_number() over (
+            partition by brief_id order by score desc, expected_cpm asc nulls last, acct
+        ) as rank
+    from scored
 )
 
-select
-    * exclude (acct),
-    row_number() over (
-        partition by brief_id order by score desc, expected_cpm asc nulls last, acct
-    ) as rank
-from scored
+select * from ranked
 order by brief_id, rank
