@@ -520,7 +520,7 @@ CAMPAIGN_DAILY = Table(
         ("invalid_conversions", "int64", False),
         ("invalid_revenue", "float64", False),
         ("roas_fraud_adjusted", "float64"),
-        # web analytics (GA4, sql/ga4_campaign_daily.sql), beside the shop-order attribution
+        # web analytics (GA4, sql/intermediate/ga4_campaign_daily.sql), beside the shop-order attribution
         ("web_sessions", "int64", False),
         ("web_conversions", "float64", False),
         ("web_revenue", "float64", False),

@@ -12,7 +12,7 @@ Accepted files:
 
 Rows go through the staging engine (:func:`pipeline.staging.engine.stage_rows`, the schema's
 type and required rules): bad rows are quarantined with their reasons, one partition per day of
-the file (its ``date`` column, else ``--date``). ``sql/ga4_campaign_daily.sql`` joins the staged
+the file (its ``date`` column, else ``--date``). ``sql/intermediate/ga4_campaign_daily.sql`` joins the staged
 rows to campaigns by UTM for ``campaign_daily``.
 """
 
@@ -227,10 +227,10 @@ def ingest_conversions(
 
 
 def register_ga4_campaign_daily(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the temp view ``ga4_campaign_daily`` (``sql/ga4_campaign_daily.sql``) that
+    """Create the temp view ``ga4_campaign_daily`` (``sql/intermediate/ga4_campaign_daily.sql``) that
     ``campaign_daily`` reads; needs the views, ``fx_rates`` and the day variables."""
     from pipeline.sqlfiles import sql_text
 
     con.execute(
-        f"create or replace temp view ga4_campaign_daily as {sql_text('ga4_campaign_daily')}"
+        f"create or replace temp view ga4_campaign_daily as {sql_text('intermediate/ga4_campaign_daily')}"
     )

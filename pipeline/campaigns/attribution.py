@@ -1,5 +1,5 @@
-"""Attribution: the prepare steps of the campaign marts (``sql/campaign_daily.sql`` and
-``sql/campaign_summary.sql``, built by :mod:`pipeline.flows.marts`) and their parameters.
+"""Attribution: the prepare steps of the campaign marts (``sql/marts/campaign_daily.sql`` and
+``sql/marts/campaign_summary.sql``, built by :mod:`pipeline.flows.marts`) and their parameters.
 
 Late data: orders arrive and are refunded for days, so each run for day D rebuilds
 ``campaign_daily`` and ``campaign_summary`` for every day of [D - rebuild_days + 1, D]

@@ -7,7 +7,8 @@ before their SQL (classifying follower samples, thresholds, briefs, FX rates): t
 ``pipeline.campaigns.attribution``); the runner owns everything else: the session, the views,
 the day variables, the column contract, the key check and the write.
 
-Variables every model can read: ``dt`` (the day built; the last day of a range),
+Every model may use the macros of ``sql/macros/`` (ratios, robust z, flag severity). Variables
+every model can read: ``dt`` (the day built; the last day of a range),
 ``first_dt`` and ``last_dt`` (the range a ranged mart builds at once).
 """
 
@@ -28,7 +29,7 @@ from pipeline.campaigns import attribution
 from pipeline.contracts import Table
 from pipeline.fraud import views as fraud_views
 from pipeline.scoring import prepare as scoring
-from pipeline.sqlfiles import sql_text
+from pipeline.sqlfiles import macros_sql, sql_text
 from pipeline.warehouse.catalog import connect, register_views
 from pipeline.warehouse.storage import Partition, Warehouse
 
@@ -47,7 +48,7 @@ class MartSpec:
     """How to build one mart."""
 
     table: Table  #: the contract: columns, key, grain
-    sql: str  #: the model, ``sql/<sql>.sql``
+    sql: str  #: the model, ``sql/<sql>.sql`` (``marts/<name>``)
     prepare: Prepare | None = None
     ranged: bool = False  #: the model yields the days [first_dt, last_dt] at once (column ``dt``)
 
@@ -55,12 +56,12 @@ class MartSpec:
 MART_SPECS: dict[str, MartSpec] = {
     s.table.name: s
     for s in (
-        MartSpec(contracts.INFLUENCER_DAILY, "influencer_daily"),
-        MartSpec(contracts.FRAUD_FLAGS, "fraud_flags", fraud_views.prepare),
-        MartSpec(contracts.AUDIENCE_QUALITY, "audience_quality", fraud_views.prepare),
-        MartSpec(contracts.INFLUENCER_SCORES, "influencer_scores", scoring.prepare),
-        MartSpec(contracts.CAMPAIGN_DAILY, "campaign_daily", attribution.prepare_daily, True),
-        MartSpec(contracts.CAMPAIGN_SUMMARY, "campaign_summary", attribution.prepare_summary),
+        MartSpec(contracts.INFLUENCER_DAILY, "marts/influencer_daily"),
+        MartSpec(contracts.FRAUD_FLAGS, "marts/fraud_flags", fraud_views.prepare),
+        MartSpec(contracts.AUDIENCE_QUALITY, "marts/audience_quality", fraud_views.prepare),
+        MartSpec(contracts.INFLUENCER_SCORES, "marts/influencer_scores", scoring.prepare),
+        MartSpec(contracts.CAMPAIGN_DAILY, "marts/campaign_daily", attribution.prepare_daily, True),
+        MartSpec(contracts.CAMPAIGN_SUMMARY, "marts/campaign_summary", attribution.prepare_summary),
     )
 }
 if set(MART_SPECS) != {*contracts.MARTS, *contracts.CAMPAIGN_MARTS}:
@@ -85,6 +86,7 @@ def compute_mart(
     con = connect()
     try:
         register_views(con, wh)
+        con.execute(macros_sql())
         for var, value in (("dt", last), ("first_dt", first), ("last_dt", last)):
             con.execute(f"set variable {var} = date '{value.isoformat()}'")
         if prepare or spec.prepare:

@@ -1,6 +1,6 @@
 """Builders of the fake-traffic marts: ``fraud_flags`` and ``audience_quality``.
 
-Both are SQL models (``sql/fraud_flags.sql``, ``sql/audience_quality.sql``) built by the mart
+Both are SQL models (``sql/marts/fraud_flags.sql``, ``sql/marts/audience_quality.sql``) built by the mart
 runner (:mod:`pipeline.flows.marts`) like every mart; :func:`prepare` registers what they need
 beyond the warehouse views:
 
@@ -36,28 +36,27 @@ import pyarrow.compute as pc
 from pipeline.contracts import SOURCE_TABLES
 from pipeline.fraud import thresholds
 from pipeline.fraud.classify import audience_prior_log_odds, classify_profiles, recategorize
-from pipeline.sqlfiles import sql_text
+from pipeline.sqlfiles import macros_sql, sql_text
 from pipeline.warehouse.storage import Partition, Warehouse
 
 log = logging.getLogger(__name__)
 
-#: SQL file of the macros the signal views share (``size_tier``), run before them.
-MACROS = "fraud_macros"
-
 #: The view of each account's earlier follower samples (name, SQL file stem): registered before
 #: the follower samples are classified, which need it for their audience's prior.
-HISTORY_VIEW = ("audience_history", "fraud_audience_history")
+HISTORY_VIEW = ("audience_history", "intermediate/fraud_audience_history")
 
 #: Helper views (name -> SQL file stem), registered in this order before a mart's SQL runs.
 SIGNAL_VIEWS: dict[str, str] = {
-    "audience_composition": "fraud_audience_composition",
-    "engagement_peers": "fraud_engagement_peers",
-    "fraud_growth": "fraud_growth",
-    "fraud_engagement": "fraud_engagement",
-    "fraud_decoupling": "fraud_decoupling",
-    "fraud_posts": "fraud_posts",
-    "fraud_delivery": "fraud_delivery",
-    "fraud_authenticity": "fraud_authenticity",
+    "audience_composition": "intermediate/fraud_audience_composition",
+    "engagement_peers": "intermediate/fraud_engagement_peers",
+    "follower_growth": "intermediate/fraud_follower_growth",
+    "first_day_reach": "intermediate/fraud_first_day_reach",
+    "fraud_growth": "intermediate/fraud_growth",
+    "fraud_engagement": "intermediate/fraud_engagement",
+    "fraud_decoupling": "intermediate/fraud_decoupling",
+    "fraud_posts": "intermediate/fraud_posts",
+    "fraud_delivery": "intermediate/fraud_delivery",
+    "fraud_authenticity": "intermediate/fraud_authenticity",
 }
 
 _PROFILE_COLUMNS = (
@@ -75,11 +74,8 @@ _PROFILE_COLUMNS = (
 
 def all_sql() -> list[str]:
     """Every SQL text the fraud marts run (for the threshold check)."""
-    stems = [MACROS, HISTORY_VIEW[1], *SIGNAL_VIEWS.values()]
-    return [sql_text(s) for s in stems] + [
-        sql_text("fraud_flags"),
-        sql_text("audience_quality"),
-    ]
+    stems = [HISTORY_VIEW[1], *SIGNAL_VIEWS.values(), "marts/fraud_flags", "marts/audience_quality"]
+    return [macros_sql(), *(sql_text(s) for s in stems)]
 
 
 def _keys(table: pa.Table) -> pa.ChunkedArray:
@@ -154,11 +150,10 @@ def _classified(con: duckdb.DuckDBPyConnection, wh: Warehouse, dt: date) -> pa.T
 
 def prepare(con: duckdb.DuckDBPyConnection, wh: Warehouse, first: date, last: date) -> None:
     """Register the thresholds, the classified follower samples of day ``last`` and the signal
-    views on ``con`` (which already has the warehouse views and the day variable)."""
+    views on ``con`` (which already has the warehouse views, the macros and the day variable)."""
     values = thresholds.thresholds()
     thresholds.check_sql(all_sql(), values)
     thresholds.set_variables(con, values)
-    con.execute(sql_text(MACROS))
     con.execute(f'create or replace temp view "{HISTORY_VIEW[0]}" as {sql_text(HISTORY_VIEW[1])}')
     con.register("follower_classes", _classified(con, wh, last))
     for name, stem in SIGNAL_VIEWS.items():

@@ -208,7 +208,7 @@ def _rows(schema: pa.Schema, rows: list[tuple[Any, ...]]) -> pa.Table:
 
 
 def brief_tables(briefs: Iterable[Brief]) -> dict[str, pa.Table]:
-    """The briefs as the relations ``sql/influencer_scores.sql`` reads: ``briefs``,
+    """The briefs as the relations ``sql/marts/influencer_scores.sql`` reads: ``briefs``,
     ``brief_platforms``, ``brief_niches``, ``brief_targets`` (budget converted to USD)."""
     from pipeline.campaigns.fx import USD_PER_UNIT
 

@@ -60,7 +60,7 @@ GOALS: dict[str, GoalWeights] = {
 
 @dataclass(frozen=True)
 class ScoringConfig:
-    """Every tunable number of the score (see ``sql/influencer_scores.sql``)."""
+    """Every tunable number of the score (see ``sql/marts/influencer_scores.sql``)."""
 
     rates: Mapping[str, PlatformRates] = field(default_factory=lambda: dict(RATES))
     goals: Mapping[str, GoalWeights] = field(default_factory=lambda: dict(GOALS))

@@ -1,6 +1,6 @@
 """The ``influencer_scores`` mart's prepare step: every brief in ``CLOUT_BRIEFS`` x every account.
 
-``sql/influencer_scores.sql`` is a mart model like the others (built by
+``sql/marts/influencer_scores.sql`` is a mart model like the others (built by
 :mod:`pipeline.flows.marts`), but it also reads the briefs and the scoring assumptions, which
 live in YAML and Python: :func:`register_briefs` puts them on the DuckDB session as Arrow
 relations (``briefs``, ``brief_platforms``, ``brief_niches``, ``brief_targets``,
@@ -21,7 +21,7 @@ import pyarrow as pa
 from pipeline.contracts import INFLUENCER_SCORES
 from pipeline.scoring.briefs import Brief, brief_tables, load_briefs
 from pipeline.scoring.model import DEFAULT_CONFIG, ScoringConfig
-from pipeline.sqlfiles import sql_text
+from pipeline.sqlfiles import macros_sql, sql_text
 from pipeline.warehouse.storage import Warehouse
 
 NAME = INFLUENCER_SCORES.name
@@ -57,7 +57,10 @@ def score_on(
     """Run the scoring SQL on a session that already has ``stg_accounts``, ``stg_audience``,
     ``influencer_daily`` and ``audience_quality`` (each with a ``dt`` column)."""
     register_briefs(con, briefs, config)
+    con.execute(macros_sql())
     con.execute(f"set variable dt = date '{dt.isoformat()}'")
     schema = INFLUENCER_SCORES.schema
     cols = ", ".join(f'"{f.name}"' for f in schema)
-    return con.sql(f"select {cols} from ({sql_text(NAME)})").to_arrow_table().cast(schema)
+    return (
+        con.sql(f"select {cols} from ({sql_text(f'marts/{NAME}')})").to_arrow_table().cast(schema)
+    )

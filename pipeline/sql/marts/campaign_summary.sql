@@ -34,6 +34,7 @@ periods as (
 totals as (
     select
         campaign_id,
+        -- campaign to date
         sum(impressions)::bigint as impressions,
         sum(clicks)::bigint as clicks,
         sum(conversions)::bigint as conversions,
@@ -43,14 +44,17 @@ totals as (
         sum(cogs) as cogs,
         sum(invalid_clicks)::bigint as invalid_clicks,
         sum(invalid_revenue) as invalid_revenue,
-        sum(clicks) filter (where period = 'cur') / nullif(sum(impressions) filter (where period = 'cur'), 0) as ctr_cur,
-        sum(clicks) filter (where period = 'prev') / nullif(sum(impressions) filter (where period = 'prev'), 0) as ctr_prev,
-        sum(conversions) filter (where period = 'cur') / nullif(sum(clicks) filter (where period = 'cur'), 0) as cvr_cur,
-        sum(conversions) filter (where period = 'prev') / nullif(sum(clicks) filter (where period = 'prev'), 0) as cvr_prev,
-        sum(revenue) filter (where period = 'cur') / nullif(sum(ad_spend) filter (where period = 'cur'), 0) as roas_cur,
-        sum(revenue) filter (where period = 'prev') / nullif(sum(ad_spend) filter (where period = 'prev'), 0) as roas_prev,
-        sum(impressions) filter (where period = 'cur') as imps_cur,
-        sum(impressions) filter (where period = 'prev') as imps_prev
+        -- the current period and the one before
+        sum(impressions) filter (where period = 'cur') as impressions_cur,
+        sum(impressions) filter (where period = 'prev') as impressions_prev,
+        sum(clicks) filter (where period = 'cur') as clicks_cur,
+        sum(clicks) filter (where period = 'prev') as clicks_prev,
+        sum(conversions) filter (where period = 'cur') as conversions_cur,
+        sum(conversions) filter (where period = 'prev') as conversions_prev,
+        sum(revenue) filter (where period = 'cur') as revenue_cur,
+        sum(revenue) filter (where period = 'prev') as revenue_prev,
+        sum(ad_spend) filter (where period = 'cur') as ad_spend_cur,
+        sum(ad_spend) filter (where period = 'prev') as ad_spend_prev
     from periods
     group by campaign_id
 ),
@@ -62,23 +66,26 @@ final as (
         -- totals
         impressions, clicks, conversions, orders,
         round(revenue, 6) as revenue, round(ad_spend, 6) as ad_spend, round(cogs, 6) as cogs,
-        -- ratios
-        clicks / nullif(impressions, 0) as ctr,
-        conversions / nullif(clicks, 0) as cvr,
-        ad_spend / nullif(impressions, 0) * 1000 as cpm,
-        ad_spend / nullif(clicks, 0) as cpc,
-        ad_spend / nullif(conversions, 0) as cpa,
-        revenue / nullif(ad_spend, 0) as roas,
-        (revenue - cogs) / nullif(ad_spend, 0) as net_roas,
-        (revenue - cogs - ad_spend) / nullif(ad_spend, 0) as roi,
+        -- ratios (sql/macros/metrics.sql: NULL on a zero denominator)
+        ctr(clicks, impressions) as ctr,
+        cvr(conversions, clicks) as cvr,
+        cpm(ad_spend, impressions) as cpm,
+        cpc(ad_spend, clicks) as cpc,
+        cpa(ad_spend, conversions) as cpa,
+        roas(revenue, ad_spend) as roas,
+        net_roas(revenue, cogs, ad_spend) as net_roas,
+        roi(revenue, cogs, ad_spend) as roi,
         invalid_clicks,
-        (revenue - invalid_revenue) / nullif(ad_spend, 0) as roas_fraud_adjusted,
+        roas(revenue - invalid_revenue, ad_spend) as roas_fraud_adjusted,
         -- lift
         cast(getvariable('period_days') as bigint) as period_days,
-        100 * (ctr_cur - ctr_prev) / nullif(ctr_prev, 0) as ctr_lift_pct,
-        100 * (cvr_cur - cvr_prev) / nullif(cvr_prev, 0) as cvr_lift_pct,
-        100 * (roas_cur - roas_prev) / nullif(roas_prev, 0) as roas_lift_pct,
-        100 * (imps_cur - imps_prev) / nullif(imps_prev, 0) as impressions_lift_pct
+        lift_pct(ctr(clicks_cur, impressions_cur), ctr(clicks_prev, impressions_prev))
+            as ctr_lift_pct,
+        lift_pct(cvr(conversions_cur, clicks_cur), cvr(conversions_prev, clicks_prev))
+            as cvr_lift_pct,
+        lift_pct(roas(revenue_cur, ad_spend_cur), roas(revenue_prev, ad_spend_prev))
+            as roas_lift_pct,
+        lift_pct(impressions_cur, impressions_prev) as impressions_lift_pct
     from totals t
     join bounds b using (campaign_id)
     left join campaigns c using (campaign_id)

@@ -1,6 +1,6 @@
 -- fraud_audience_composition: the follower sample of each account on day dt, by category.
 -- Input `follower_classes`: stg_follower_samples of dt labelled by
--- pipeline.fraud.views.classified_samples: `category` with the population prior (as
+-- pipeline.fraud.marts.classified_samples: `category` with the population prior (as
 -- `clout fraud classify` does) and `audience_category` with the prior of the account's own
 -- audience (its suspicious share over the 28 days, classify.audience_prior_log_odds and
 -- classify.recategorize). Suspicious wins over the size-based categories.
@@ -19,6 +19,14 @@
 -- rather than overnight.
 with
 
+classes as (
+    select * from follower_classes
+),
+
+earlier as (
+    select * from audience_history
+),
+
 today as (
     select
         platform,
@@ -31,25 +39,29 @@ today as (
         count(*) filter (where audience_category in ('real', 'influencer')) as n_authentic_adj,
         count(*) filter (where following_count < 1500) as n_reachable,
         count(following_count) as n_following_known
-    from follower_classes
+    from classes
     group by all
+),
+
+composition as (
+    select
+        platform,
+        account_id,
+        followers_sampled,
+        100.0 * n_real / followers_sampled as real_pct,
+        100.0 * n_suspicious / followers_sampled as suspicious_pct,
+        100.0 * n_mass / followers_sampled as mass_followers_pct,
+        100.0 * n_influencer / followers_sampled as influencer_followers_pct,
+        100.0 * (n_real + n_influencer) / followers_sampled as authenticity_pct,
+        100.0 * n_reachable / nullif(n_following_known, 0) as reachability_pct,
+        100.0 * n_authentic_adj / followers_sampled as authenticity_adj_pct,
+        followers_sampled + coalesce(earlier.sampled, 0) as followers_sampled_28d,
+        100.0 * (n_authentic_adj + coalesce(earlier.authentic, 0))
+            / (followers_sampled + coalesce(earlier.sampled, 0)) as authenticity_pct_28d,
+        100.0 * (n_suspicious + coalesce(earlier.suspicious, 0))
+            / (followers_sampled + coalesce(earlier.sampled, 0)) as suspicious_pct_28d
+    from today
+    left join earlier using (platform, account_id)
 )
 
-select
-    platform,
-    account_id,
-    followers_sampled,
-    100.0 * n_real / followers_sampled as real_pct,
-    100.0 * n_suspicious / followers_sampled as suspicious_pct,
-    100.0 * n_mass / followers_sampled as mass_followers_pct,
-    100.0 * n_influencer / followers_sampled as influencer_followers_pct,
-    100.0 * (n_real + n_influencer) / followers_sampled as authenticity_pct,
-    100.0 * n_reachable / nullif(n_following_known, 0) as reachability_pct,
-    100.0 * n_authentic_adj / followers_sampled as authenticity_adj_pct,
-    followers_sampled + coalesce(earlier.sampled, 0) as followers_sampled_28d,
-    100.0 * (n_authentic_adj + coalesce(earlier.authentic, 0))
-        / (followers_sampled + coalesce(earlier.sampled, 0)) as authenticity_pct_28d,
-    100.0 * (n_suspicious + coalesce(earlier.suspicious, 0))
-        / (followers_sampled + coalesce(earlier.sampled, 0)) as suspicious_pct_28d
-from today
-left join audience_history as earlier using (platform, account_id)
+select * from composition

@@ -19,8 +19,9 @@
 -- * fraud: clicks and conversions of an ad-day flagged in fraud_flags are invalid; revenue
 --   credited through UTM (click) attribution on a flagged influencer-day is invalid_revenue;
 --   roas_fraud_adjusted = (revenue - invalid_revenue) / ad_spend.
--- * every ratio with a zero denominator is NULL.
--- * web_sessions, web_conversions, web_revenue: GA4 (ga4_campaign_daily), 0 without an export.
+-- * every ratio with a zero denominator is NULL (sql/macros/metrics.sql).
+-- * web_sessions, web_conversions, web_revenue: GA4 (intermediate/ga4_campaign_daily), 0
+--   without an export; beside the shop-order attribution, never added to it.
 with
 
 campaigns as (
@@ -66,7 +67,7 @@ candidates as (
     from relevant o
     join deliverables d on o.promo_key = d.promo_key
         and o.order_dt between d.live_date and d.live_date + to_days(cast(getvariable('window_days') as integer))
-    union all
+    union all by name
     select o.order_id, d.campaign_id, d.platform, d.account_id, d.live_date,
         'utm' as via, 2 as priority, o.utm_campaign
     from relevant o
@@ -89,7 +90,7 @@ order_events as (
         o.net_amount as revenue, 0.0 as refunds, coalesce(o.cogs_amount, 0.0) as cogs, 1 as orders
     from relevant o join attributed a using (order_id)
     where o.order_dt between getvariable('first_dt') and getvariable('last_dt')
-    union all
+    union all by name
     select a.campaign_id, a.platform, a.account_id, a.via, o.refund_dt as dt, o.currency,
         0.0 as revenue, o.refunded_amount as refunds, 0.0 as cogs, 0 as orders
     from relevant o join attributed a using (order_id)
@@ -101,7 +102,7 @@ delivery as (
         spend, currency
     from stg_delivery
     where dt between getvariable('first_dt') and getvariable('last_dt')
-    union all
+    union all by name
     select campaign_id, platform, account_id, ad_id, dt, impressions, clicks, conversions,
         spend, currency
     from stg_delivery_files
@@ -115,9 +116,10 @@ flagged_ads as (
         and dt between getvariable('first_dt') and getvariable('last_dt')
 ),
 
-facts as (
-    -- delivery: counts and paid spend
-    select d.campaign_id, d.platform, d.account_id, d.dt,
+-- delivery: counts and paid spend
+delivery_facts as (
+    select
+        d.campaign_id, d.platform, d.account_id, d.dt,
         coalesce(d.impressions, 0) as impressions,
         coalesce(d.clicks, 0) as clicks,
         coalesce(d.conversions, 0) as conversions,
@@ -133,36 +135,57 @@ facts as (
     join fx_rates fx_from on fx_from.dt = d.dt
         and fx_from.currency = coalesce(d.currency, c.campaign_currency)
     left join flagged_ads f on f.ad_id = d.ad_id and f.dt = d.dt
-    union all
-    -- orders: revenue, refunds and cost of goods
-    select e.campaign_id, e.platform, e.account_id, e.dt,
-        0, 0, 0, e.orders,
-        e.revenue * fx_from.usd_per_unit / fx_to.usd_per_unit,
-        e.refunds * fx_from.usd_per_unit / fx_to.usd_per_unit,
-        e.cogs * fx_from.usd_per_unit / fx_to.usd_per_unit,
-        0.0, 0.0, 0, 0, false,
+),
+
+-- orders: revenue, refunds and cost of goods
+order_facts as (
+    select
+        e.campaign_id, e.platform, e.account_id, e.dt,
+        0 as impressions, 0 as clicks, 0 as conversions, e.orders,
+        e.revenue * fx_from.usd_per_unit / fx_to.usd_per_unit as revenue,
+        e.refunds * fx_from.usd_per_unit / fx_to.usd_per_unit as refunds,
+        e.cogs * fx_from.usd_per_unit / fx_to.usd_per_unit as cogs,
+        0.0 as fee, 0.0 as paid_spend, 0 as invalid_clicks, 0 as invalid_conversions,
+        false as flagged,
         case when e.via = 'utm' then (e.revenue - e.refunds) * fx_from.usd_per_unit / fx_to.usd_per_unit
-            else 0.0 end
+            else 0.0 end as utm_net
     from order_events e
     join campaign_currency c using (campaign_id)
     join fx_rates fx_to on fx_to.dt = e.dt and fx_to.currency = c.campaign_currency
     join fx_rates fx_from on fx_from.dt = e.dt and fx_from.currency = e.currency
-    union all
-    -- fees: the deliverable's fee and seeding cost on its live day
-    select campaign_id, platform, account_id, live_date as dt,
-        0, 0, 0, 0, 0.0, 0.0, 0.0, fee + seeding_cost, 0.0, 0, 0, false, 0.0
+),
+
+-- fees: the deliverable's fee and seeding cost on its live day
+fee_facts as (
+    select
+        campaign_id, platform, account_id, live_date as dt,
+        0 as impressions, 0 as clicks, 0 as conversions, 0 as orders,
+        0.0 as revenue, 0.0 as refunds, 0.0 as cogs, fee + seeding_cost as fee, 0.0 as paid_spend,
+        0 as invalid_clicks, 0 as invalid_conversions, false as flagged, 0.0 as utm_net
     from deliverables
     where live_date between getvariable('first_dt') and getvariable('last_dt')
 ),
 
 web_facts as (
-    -- GA4 web analytics (sql/ga4_campaign_daily.sql): sessions, key events, revenue
-    select campaign_id, platform, account_id, dt,
-        0 as impressions, 0 as clicks, 0 as conversions, 0 as orders, 0.0 as revenue,
-        0.0 as refunds, 0.0 as cogs, 0.0 as fee, 0.0 as paid_spend, 0 as invalid_clicks,
-        0 as invalid_conversions, false as flagged, 0.0 as utm_net,
+    -- GA4 web analytics: sessions, key events, revenue (zeros for the shop's columns, so an
+    -- influencer-day with web traffic only still has its totals)
+    select
+        campaign_id, platform, account_id, dt,
+        0 as impressions, 0 as clicks, 0 as conversions, 0 as orders,
+        0.0 as revenue, 0.0 as refunds, 0.0 as cogs, 0.0 as fee, 0.0 as paid_spend,
+        0 as invalid_clicks, 0 as invalid_conversions, false as flagged, 0.0 as utm_net,
         web_sessions, web_conversions, web_revenue
     from ga4_campaign_daily
+),
+
+facts as (
+    select * from delivery_facts
+    union all by name
+    select * from order_facts
+    union all by name
+    select * from fee_facts
+    union all by name
+    select * from web_facts
 ),
 
 daily as (
@@ -185,7 +208,7 @@ daily as (
         coalesce(sum(web_sessions), 0)::bigint as web_sessions,
         coalesce(sum(web_conversions), 0.0) as web_conversions,
         coalesce(sum(web_revenue), 0.0) as web_revenue
-    from (from facts union all by name from web_facts)
+    from facts
     group by campaign_id, platform, account_id, dt
 ),
 
@@ -198,20 +221,20 @@ final as (
         round(revenue, 6) as revenue, round(refunds, 6) as refunds, round(fee, 6) as fee,
         round(paid_spend, 6) as paid_spend, round(ad_spend, 6) as ad_spend,
         round(cogs, 6) as cogs,
-        -- ratios (NULL on a zero denominator)
-        clicks / nullif(impressions, 0) as ctr,
-        conversions / nullif(clicks, 0) as cvr,
-        ad_spend / nullif(impressions, 0) * 1000 as cpm,
-        ad_spend / nullif(clicks, 0) as cpc,
-        ad_spend / nullif(conversions, 0) as cpa,
-        revenue / nullif(ad_spend, 0) as roas,
-        (revenue - cogs) / nullif(ad_spend, 0) as net_roas,
+        -- ratios (sql/macros/metrics.sql: NULL on a zero denominator)
+        ctr(clicks, impressions) as ctr,
+        cvr(conversions, clicks) as cvr,
+        cpm(ad_spend, impressions) as cpm,
+        cpc(ad_spend, clicks) as cpc,
+        cpa(ad_spend, conversions) as cpa,
+        roas(revenue, ad_spend) as roas,
+        net_roas(revenue, cogs, ad_spend) as net_roas,
         -- fraud
         invalid_clicks, invalid_conversions,
         round(case when flagged then utm_net else 0.0 end, 6) as invalid_revenue,
-        (revenue - case when flagged then utm_net else 0.0 end) / nullif(ad_spend, 0)
+        roas(revenue - case when flagged then utm_net else 0.0 end, ad_spend)
             as roas_fraud_adjusted,
-        -- web analytics (GA4), beside the shop-order attribution above
+        -- web analytics (GA4)
         web_sessions, web_conversions, round(web_revenue, 6) as web_revenue
     from daily d
     join campaign_currency c using (campaign_id)

@@ -5,7 +5,7 @@
 --     else against every ad-day of its campaign in the window (at least as many). Baseline
 --     ad-days: clicks <= impressions and at least fraud_ctr_min_impressions impressions (so the
 --     spread is the ads' own, not the counting noise of tiny ad-days).
---     sigma = sqrt(greatest(1.4826 * MAD, fraud_ctr_scale_floor)^2 + 1 / expected clicks):
+--     sigma = sqrt(greatest(robust_sd, fraud_ctr_scale_floor)^2 + 1 / expected clicks):
 --     the baseline's spread plus the counting noise of the clicks expected at its median CTR
 --     (Poisson: variance of ln(clicks) ~ 1 / clicks). CTR = (clicks + 0.5) / impressions.
 --     That approximation fails on small counts (43 clicks from 44 impressions where one click
@@ -41,38 +41,15 @@ baseline_rows as (
 ),
 
 -- the ad's own distribution when it has enough ad-days in the window, else its campaign's
-ad_median as (
-    select campaign_id, ad_id, median(log_ctr) as med, count(*) as n
-    from baseline_rows
-    group by all
-),
-
 ad_stats as (
-    select
-        baseline_rows.campaign_id,
-        baseline_rows.ad_id,
-        any_value(ad_median.med) as med,
-        any_value(ad_median.n) as n,
-        1.4826 * median(abs(baseline_rows.log_ctr - ad_median.med)) as spread
-    from baseline_rows
-    join ad_median using (campaign_id, ad_id)
-    group by all
-),
-
-campaign_median as (
-    select campaign_id, median(log_ctr) as med, count(*) as n
+    select campaign_id, ad_id, median(log_ctr) as med, count(*) as n, robust_sd(log_ctr) as spread
     from baseline_rows
     group by all
 ),
 
 campaign_stats as (
-    select
-        baseline_rows.campaign_id,
-        any_value(campaign_median.med) as med,
-        any_value(campaign_median.n) as n,
-        1.4826 * median(abs(baseline_rows.log_ctr - campaign_median.med)) as spread
+    select campaign_id, median(log_ctr) as med, count(*) as n, robust_sd(log_ctr) as spread
     from baseline_rows
-    join campaign_median using (campaign_id)
     group by all
 ),
 
@@ -103,9 +80,11 @@ today as (
         baseline.med,
         baseline.n,
         impressions * exp(baseline.med) as expected_clicks,
-        (log_ctr - baseline.med)
-            / sqrt(baseline.scale ^ 2 + 1.0 / greatest(impressions * exp(baseline.med), 1.0))
-            as ctr_robust_z,
+        robust_z(
+            log_ctr,
+            baseline.med,
+            sqrt(baseline.scale ^ 2 + 1.0 / greatest(impressions * exp(baseline.med), 1.0))
+        ) as ctr_robust_z,
         impressions * exp(baseline.med + getvariable('fraud_ctr_z') * baseline.scale)
             as most_clicks,
         -- Wilson-Hilferty: P(Poisson(lambda) >= x) ~ 1 - Phi(3 sqrt(x) (1 - 1/(9x) - (lambda/x)^(1/3)))
@@ -135,8 +114,8 @@ over as (
 ctr as (
     select
         'ctr_outlier' as signal,
-        case when greatest(ctr_robust_z, click_count_z) >= 2 * getvariable('fraud_ctr_z')
-            then 'high' else 'medium' end as severity,
+        flag_severity(greatest(ctr_robust_z, click_count_z), getvariable('fraud_ctr_z'))
+            as severity,
         clicks / impressions as observed,
         exp(med) as expected,
         getvariable('fraud_ctr_z') as threshold,
@@ -151,22 +130,27 @@ ctr as (
     from today
     where n >= getvariable('fraud_ctr_min_history')
         and (ctr_robust_z >= getvariable('fraud_ctr_z') or click_count_z >= getvariable('fraud_ctr_z'))
-)
+),
 
-select
-    'delivery' as entity_type,
-    ad_id as entity_id,
-    platform,
-    account_id,
-    campaign_id,
-    signal,
-    severity,
-    observed,
-    expected,
-    threshold,
-    explanation
-from (
+signals as (
     select * from over
     union all by name
     select * from ctr
+),
+
+flags as (
+    select
+        platform,
+        account_id,
+        campaign_id,
+        ad_id,
+        signal,
+        severity,
+        observed,
+        expected,
+        threshold,
+        explanation
+    from signals
 )
+
+select * from flags

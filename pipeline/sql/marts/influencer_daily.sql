@@ -39,8 +39,8 @@ post_rates as (
         median(
             case
                 when latest_posts.platform = 'instagram'
-                    then (likes + comments) / nullif(accounts.followers, 0)
-                else (likes + comments) / nullif(views, 0)
+                    then safe_div(likes + comments, accounts.followers)
+                else safe_div(likes + comments, views)
             end
         ) as engagement_rate,
         avg(views) as avg_views
@@ -68,8 +68,8 @@ final as (
         accounts.followers,
         accounts.following,
         accounts.followers - accounts_prev.followers_prev as follower_delta,
-        (accounts.followers - accounts_prev.followers_prev)
-            / nullif(accounts_prev.followers_prev, 0) as growth_rate,
+        safe_div(accounts.followers - accounts_prev.followers_prev, accounts_prev.followers_prev)
+            as growth_rate,
         coalesce(published.posts_published, 0) as posts_published,
         coalesce(post_rates.posts_measured, 0) as posts_measured,
         post_rates.engagement_rate,

@@ -1,6 +1,6 @@
 -- influencer_scores: one row per brief, account and day (DESIGN sections 4, 6), for the accounts
 -- that pass the brief's filters (platform in platforms, followers within min..max).
--- Built by pipeline.scoring.prepare, which registers the briefs (briefs, brief_platforms,
+-- Built by pipeline.scoring.marts, which registers the briefs (briefs, brief_platforms,
 -- brief_niches, brief_targets), the price assumptions (platform_rates) and the weights
 -- (variables sc_*) of pipeline.scoring.model.ScoringConfig.
 --
@@ -96,7 +96,7 @@ buckets as (
     select dimension, bucket, row_number() over (order by dimension, bucket) as bucket_id
     from (
         select distinct dimension, lower(bucket) as bucket from brief_targets
-        union
+        union by name
         select distinct 'interest' as dimension, niche as bucket from brief_niches
     )
 ),
@@ -216,7 +216,7 @@ components as (
 scored as (
     select
         components.*,
-        est_post_price / nullif(est_reach, 0) * 1000.0 as expected_cpm,
+        cpm(est_post_price, est_reach) as expected_cpm,
         100.0 * (
             goal_weights.w_quality * quality_score / 100.0
             + goal_weights.w_audience * audience_fit
@@ -224,12 +224,16 @@ scored as (
         ) / (goal_weights.w_quality + goal_weights.w_audience + goal_weights.w_niche) as score
     from components
     join goal_weights using (goal)
+),
+
+ranked as (
+    select
+        * exclude (acct),
+        row_number() over (
+            partition by brief_id order by score desc, expected_cpm asc nulls last, acct
+        ) as rank
+    from scored
 )
 
-select
-    * exclude (acct),
-    row_number() over (
-        partition by brief_id order by score desc, expected_cpm asc nulls last, acct
-    ) as rank
-from scored
+select * from ranked
 order by brief_id, rank

@@ -72,19 +72,19 @@ scored as (
     select
         posts.*,
         case when scales.cl_n >= getvariable('fraud_post_min_history') then
-            (posts.cl - scales.cl_med) / sqrt(
+            robust_z(posts.cl, scales.cl_med, sqrt(
                 greatest(
                     case when posts.cl < scales.cl_med then scales.cl_upper else scales.cl_lower end,
                     getvariable('fraud_ratio_scale_floor')
                 ) ^ 2
                 + 1.0 / (posts.comments + 1) + 1.0 / (posts.likes + 1)
-            )
+            ))
         end as comment_like_robust_z,
         case when scales.lv_n >= getvariable('fraud_post_min_history') then
-            (posts.lv - scales.lv_med) / sqrt(
+            robust_z(posts.lv, scales.lv_med, sqrt(
                 greatest(scales.lv_lower, getvariable('fraud_ratio_scale_floor')) ^ 2
                 + 1.0 / (posts.likes + 1) + 1.0 / (posts.views + 1)
-            )
+            ))
         end as like_view_robust_z,
         exp(scales.cl_med) as usual_comment_like,
         exp(scales.lv_med) as usual_like_view
@@ -102,7 +102,7 @@ repeated as (
     from scored
 ),
 
-flags as (
+signals as (
     select
         'likes_without_comments' as signal,
         comment_like_robust_z as z,
@@ -152,19 +152,20 @@ flags as (
         scored.*
     from scored
     where like_view_robust_z >= getvariable('fraud_like_view_z')
+),
+
+flags as (
+    select
+        platform,
+        account_id,
+        post_id,
+        signal,
+        coalesce(severity, flag_severity(z, threshold)) as severity,
+        observed,
+        expected,
+        threshold,
+        explanation
+    from signals
 )
 
-select
-    'post' as entity_type,
-    post_id as entity_id,
-    platform,
-    account_id,
-    cast(null as varchar) as campaign_id,
-    signal,
-    coalesce(severity, case when abs(z) >= 2 * abs(threshold) then 'high' else 'medium' end)
-        as severity,
-    observed,
-    expected,
-    threshold,
-    explanation
-from flags
+select * from flags

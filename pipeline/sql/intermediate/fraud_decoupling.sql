@@ -61,24 +61,24 @@ judged as (
         and posts.posts_now >= getvariable('fraud_decoupling_min_posts')
         and followers.followers_then > 0
         and posts.engagement_then > 0
+),
+
+flags as (
+    select
+        platform,
+        account_id,
+        'growth_without_engagement' as signal,
+        flag_severity(follower_growth, getvariable('fraud_decoupling_min_growth')) as severity,
+        engagement_growth as observed,
+        1.0 + follower_growth as expected,
+        getvariable('fraud_decoupling_engagement_min') as threshold,
+        printf('followers %+.0f%% in 18 days to %s (%,d -> %,d) while engagement per post went %+.0f%% (median likes + comments %,.0f over %d posts -> %,.0f over %d posts): the new followers do not engage, as bought followers do not',
+            100 * follower_growth, strftime(getvariable('dt') - interval 6 day, '%Y-%m-%d'),
+            followers_then, followers_now, 100 * (engagement_growth - 1), engagement_then, posts_then,
+            engagement_now, posts_now) as explanation
+    from judged
+    where follower_growth >= getvariable('fraud_decoupling_min_growth')
+        and engagement_growth < getvariable('fraud_decoupling_engagement_min')
 )
 
-select
-    'account' as entity_type,
-    account_id as entity_id,
-    platform,
-    account_id,
-    cast(null as varchar) as campaign_id,
-    'growth_without_engagement' as signal,
-    case when follower_growth >= 2 * getvariable('fraud_decoupling_min_growth') then 'high' else 'medium' end
-        as severity,
-    engagement_growth as observed,
-    1.0 + follower_growth as expected,
-    getvariable('fraud_decoupling_engagement_min') as threshold,
-    printf('followers %+.0f%% in 18 days to %s (%,d -> %,d) while engagement per post went %+.0f%% (median likes + comments %,.0f over %d posts -> %,.0f over %d posts): the new followers do not engage, as bought followers do not',
-        100 * follower_growth, strftime(getvariable('dt') - interval 6 day, '%Y-%m-%d'),
-        followers_then, followers_now, 100 * (engagement_growth - 1), engagement_then, posts_then,
-        engagement_now, posts_now) as explanation
-from judged
-where follower_growth >= getvariable('fraud_decoupling_min_growth')
-    and engagement_growth < getvariable('fraud_decoupling_engagement_min')
+select * from flags

@@ -89,18 +89,22 @@ components as (
     left join spike_days using (platform, account_id)
     left join posts using (platform, account_id)
     left join flagged_posts using (platform, account_id)
+),
+
+scored as (
+    select
+        *,
+        (
+            coalesce(0.40 * authenticity_pct_28d, 0) + coalesce(0.15 * reachability_pct, 0)
+            + coalesce(0.20 * engagement_score, 0) + coalesce(0.15 * growth_health, 0)
+            + coalesce(0.10 * engagement_health, 0)
+        ) / (
+            0.40 * (authenticity_pct_28d is not null)::int + 0.15 * (reachability_pct is not null)::int
+            + 0.20 * (engagement_score is not null)::int + 0.15 * (growth_health is not null)::int
+            + 0.10 * (engagement_health is not null)::int
+        ) as audience_quality_score
+    from components
 )
 
-select
-    *,
-    (
-        coalesce(0.40 * authenticity_pct_28d, 0) + coalesce(0.15 * reachability_pct, 0)
-        + coalesce(0.20 * engagement_score, 0) + coalesce(0.15 * growth_health, 0)
-        + coalesce(0.10 * engagement_health, 0)
-    ) / (
-        0.40 * (authenticity_pct_28d is not null)::int + 0.15 * (reachability_pct is not null)::int
-        + 0.20 * (engagement_score is not null)::int + 0.15 * (growth_health is not null)::int
-        + 0.10 * (engagement_health is not null)::int
-    ) as audience_quality_score
-from components
+select * from scored
 order by platform, account_id
