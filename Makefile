@@ -26,9 +26,11 @@ test: install
 bench: install
 	$(BIN)/python -m pipeline.bench --accounts $${BENCH_ACCOUNTS:-100000}
 
+## lint: ruff (lint and format) on everything, mypy on the package (it ships py.typed)
 lint: install
 	$(BIN)/ruff check pipeline dags tests
 	$(BIN)/ruff format --check pipeline dags tests
+	$(BIN)/mypy
 
 clean:
 	rm -rf warehouse .airflow bench-out

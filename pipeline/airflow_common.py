@@ -29,4 +29,4 @@ def default_args() -> dict[str, Any]:
 
 def processed_day(context: dict[str, Any]) -> date:
     """The UTC calendar day a run processes: the start of its data interval."""
-    return context["data_interval_start"].in_timezone("UTC").date()  # type: ignore[no-any-return]
+    return context["data_interval_start"].in_timezone("UTC").date()

@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from pipeline.campaigns.fx import CURRENCIES
 from pipeline.contracts import DELIVERY, STG_CAMPAIGNS
+from pipeline.simulator.brand import where_or_none
 from pipeline.warehouse.storage import Partition, Warehouse
 
 DAY = date(2026, 3, 8)
@@ -68,11 +69,11 @@ def synthetic_inputs(orders: int, delivery: int, days: int = 8, campaigns: int =
             "net_amount": gross,
             "refunded_amount": np.where(how < 0.05, gross, 0.0),
             "cogs_amount": gross * 0.4,
-            "promo_code": pa.array(np.where(how < 0.5, np.char.add("P", who.astype(str)), None)),
+            "promo_code": pa.array(where_or_none(how < 0.5, np.char.add("P", who.astype(str)))),
             "utm_source": pa.array(np.full(orders, "instagram")),
             "utm_campaign": pa.array(np.full(orders, None, dtype=object), pa.string()),
             "utm_content": pa.array(
-                np.where((how >= 0.5) & (how < 0.9), np.char.add("u", who.astype(str)), None)
+                where_or_none((how >= 0.5) & (how < 0.9), np.char.add("u", who.astype(str)))
             ),
             "customer_id": pa.array(rng.integers(0, 1 << 40, orders).astype(str)),
         }  # fmt: skip

@@ -116,9 +116,9 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str | None]]]:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     lines = list(csv.reader(io.StringIO(text), dialect))
-    return lines[0] if lines else [], [list(r) for r in lines[1:]]  # type: ignore[misc]
+    return lines[0] if lines else [], [list(r) for r in lines[1:]]
 
 
 def _locate(profile: Profile, header: list[str], rows: list[list[str | None]], path: Path

@@ -140,8 +140,8 @@ def task_failed(context: dict[str, Any]) -> None:
     """Airflow ``on_failure_callback``: one clear log line, and the webhook if configured."""
     ti = context.get("task_instance")
     what = f"{getattr(ti, 'dag_id', '?')}.{getattr(ti, 'task_id', '?')}"
-    day = context.get("data_interval_start")
+    start = context.get("data_interval_start")
     alert_failure(
-        what, day.date() if hasattr(day, "date") else day, str(context.get("run_id")),
+        what, start.date() if start is not None else None, str(context.get("run_id")),
         context.get("exception"), get_settings().alert_webhook,
     )  # fmt: skip

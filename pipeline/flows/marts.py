@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -148,7 +149,7 @@ def build_campaign_marts(
     rebuild_days: int = attribution.REBUILD_DAYS,
     window_days: int = attribution.WINDOW_DAYS,
     period_days: int = attribution.PERIOD_DAYS,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Rebuild both campaign marts for [dt - rebuild_days + 1, dt] (late orders and refunds
     change earlier days): ``campaign_daily`` in one pass, then each day's ``campaign_summary``
     from it. Returns row counts per day."""

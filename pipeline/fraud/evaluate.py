@@ -31,7 +31,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from math import nan
@@ -86,8 +86,9 @@ def _env(values: dict[str, str]) -> Iterator[None]:
 
 
 def run_simulated(
-    spec: SimSpec, start: date, end: date, root: Path, warmup: int = 14, echo=None
-) -> Warehouse:
+    spec: SimSpec, start: date, end: date, root: Path, warmup: int = 14,
+    echo: Callable[[str], object] | None = None,
+) -> Warehouse:  # fmt: skip
     """Run the nightly steps for [start - warmup, end] against a simulator into ``root``."""
     from pipeline.flows import influencer_daily as run
     from pipeline.flows.marts import build_day
@@ -339,8 +340,8 @@ def evaluate(
     specs: Sequence[SimSpec],
     warehouse: Path | None = None,
     warmup: int = 14,
-    echo=None,
-    progress=None,
+    echo: Callable[[str], object] | None = None,
+    progress: Callable[[str], object] | None = None,
 ) -> Evaluation:
     """Run (unless ``warehouse`` is given) and evaluate one world or several, pooled.
 

@@ -44,13 +44,13 @@ class LRU:
             if key in self._d:
                 self._hits += 1
                 self._d.move_to_end(key)
-                return self._d[key]  # type: ignore[no-any-return]
+                return self._d[key]
             key_lock = self._inflight.setdefault(key, threading.Lock())
         with key_lock:
             with self._lock:
                 if key in self._d:  # another thread computed it while this one waited
                     self._hits += 1
-                    return self._d[key]  # type: ignore[no-any-return]
+                    return self._d[key]
             value = make()
             with self._lock:
                 self._misses += 1

@@ -22,6 +22,14 @@ ORDER_CURRENCIES = ("USD", "EUR", "GBP", "CAD")
 TABLE = "orders"
 
 
+def where_or_none(cond: np.ndarray, values: Any) -> np.ndarray:
+    """An object array: ``values`` (a scalar or an array shaped like ``cond``) where ``cond``,
+    None elsewhere."""
+    out = np.full(cond.shape, None, dtype=object)
+    out[cond] = values if np.ndim(values) == 0 else np.asarray(values, dtype=object)[cond]
+    return out
+
+
 def campaigns_document(world: World, start: dt.date, end: dt.date) -> dict[str, Any]:
     """The campaigns file content (DESIGN section 11 format) for campaigns active in [start, end]."""
     frame = world.campaigns(start, end)
@@ -74,10 +82,10 @@ def demo_orders(world: World, start: dt.date, end: dt.date) -> dict[str, np.ndar
         ts = live + age_days * 86_400 + rng.uniform(0, 86_400, n)
         how = rng.random(n)
         created.append(ts)
-        promo.append(np.where(how < 0.5, r.promo_code, None).astype(object))
-        utm.append(np.where((how >= 0.5) & (how < 0.9), r.utm_content, None).astype(object))
+        promo.append(where_or_none(how < 0.5, r.promo_code))
+        utm.append(where_or_none((how >= 0.5) & (how < 0.9), r.utm_content))
         camp_cur.append(np.full(n, r.currency, dtype=object))
-        utm_campaign.append(np.where(how >= 0.5, r.campaign_id, None).astype(object))
+        utm_campaign.append(where_or_none(how >= 0.5, r.campaign_id))
     n_org = int(((end - start).days + 1) * 40)
     created.append(t0 + rng.uniform(0, t_end - t0, n_org))
     promo.append(np.full(n_org, None, dtype=object))
@@ -123,7 +131,7 @@ def demo_orders(world: World, start: dt.date, end: dt.date) -> dict[str, np.ndar
         "refunded_amount": k(refunded_amount),
         "cogs_amount": k(cogs),
         "promo_code": k(pc_),
-        "utm_source": k(np.where(np.concatenate(utm) != None, "instagram", None).astype(object)),  # noqa: E711
+        "utm_source": k(where_or_none(np.concatenate(utm) != None, "instagram")),  # noqa: E711
         "utm_campaign": k(np.concatenate(utm_campaign)),
         "utm_content": k(np.concatenate(utm)),
         "customer_id": np.array(

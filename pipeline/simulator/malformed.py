@@ -252,7 +252,7 @@ class Injection:
         if not self.n_bad:
             return []
         enc = encode_rows(self.frame.take(pa.array(self.positions)), self.raw_columns)
-        return json.loads(b"[" + bytes(enc.page(0, enc.n_rows)) + b"]")  # type: ignore[no-any-return]
+        return json.loads(b"[" + bytes(enc.page(0, enc.n_rows)) + b"]")
 
     def truth(self) -> pd.DataFrame:
         """One row per copy: its key columns as served, position, defect and defective field."""

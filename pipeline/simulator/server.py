@@ -399,7 +399,7 @@ class SimulatorThread:
     @property
     def faults(self) -> Faults:
         """The faults currently injected."""
-        return self.app.state.sim.faults  # type: ignore[no-any-return]
+        return self.app.state.sim.faults
 
     def set_faults(self, **faults: Any) -> Faults:
         """Replace the injected faults (same as ``POST /_faults``)."""
