@@ -208,7 +208,7 @@ def test_the_pipeline_finds_its_sql_and_expectations_in_the_container(
     mounts = dict(bind_mounts(compose["x-airflow-common"]))
     home = Path(mounts["./pipeline"]).parent
     assert "./sql" not in mounts and "./expectations" not in mounts
-    assert (ROOT / "pipeline" / "sql" / "influencer_daily.sql").is_file()
+    assert (ROOT / "pipeline" / "sql" / "marts" / "influencer_daily.sql").is_file()
     assert (ROOT / "pipeline" / "expectations" / "posts.json").is_file()
     assert str(home) in env(compose["x-airflow-common"])["PYTHONPATH"].split(":")
     assert (ROOT / "dags" / "influencer_daily.py").exists()

@@ -85,16 +85,20 @@ def build_analyst_warehouse(
             "CLOUT_CAMPAIGNS": str(campaigns), "CLOUT_ORDERS_URL": orders_url,
             "CLOUT_BRIEFS": str(write_demo_briefs(base / "briefs")),
         }  # fmt: skip
-        for k, v in env.items():
-            mp.setenv(k, v)
-        reload_settings()
-        for d in DAYS:
-            influencer_daily.run_day(d)
-            campaign_roas.run_day(d, f"analyst-{d}")
+        # the settings only while building: a session-wide CLOUT_BRIEFS or CLOUT_CAMPAIGNS would
+        # leak into every later test of the session (tests pass ``env`` on explicitly)
+        try:
+            for k, v in env.items():
+                mp.setenv(k, v)
+            reload_settings()
+            for d in DAYS:
+                influencer_daily.run_day(d)
+                campaign_roas.run_day(d, f"analyst-{d}")
+        finally:
+            mp.undo()
+            reload_settings()
     ga4_file, rows = _ga4_export(root, base)
     ingest_conversions(Warehouse(root), ga4_file, "analyst-ga4", currency="USD")
     build_campaign_marts(Warehouse(root), LAST, "analyst-rebuild")
     yield AnalystWarehouse(root, {k: v for k, v in env.items() if k != "CLOUT_API_URL"},
                            ga4_file, rows)  # fmt: skip
-    mp.undo()
-    reload_settings()

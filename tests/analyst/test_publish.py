@@ -162,6 +162,7 @@ def test_flow_step_publishes_the_day_with_the_setting(analyst_wh, schema: str, m
     from pipeline.config import reload_settings
     from pipeline.flows.analyst import publish_sql
 
+    monkeypatch.setenv("CLOUT_WAREHOUSE", str(analyst_wh.root))
     monkeypatch.setenv("CLOUT_PUBLISH_URL", URL)
     monkeypatch.setenv("CLOUT_PUBLISH_SCHEMA", schema)
     reload_settings()
