@@ -253,8 +253,10 @@ class EvidenceWeights:
     set records account age, so this and the two below keep their hand-set values."""
     age_very_young_days: int = 30
     """"Very young": strictly fewer days than this."""
-    age_young: float = 0.5
-    """Account younger than ``age_young_days`` (but not very young): weaker version."""
+    age_young: float = 0.3
+    """Account younger than ``age_young_days`` (but not very young): weaker version, kept below
+    the evidence the default threshold asks for (0.36), so a young account alone is not
+    suspicious."""
     age_young_days: int = 90
     """"Young": strictly fewer days than this."""
     age_established: float = -0.4
