@@ -15,7 +15,7 @@ sizes (also in the README, "Calibration on real accounts"):
   2019), https://github.com/fcakyon/instafake-dataset, files ``data/fake-v1.0/
   fakeAccountData.json`` (200 fake) and ``realAccountData.json`` (real accounts). The
   repository states no licence, so it is not redistributed here: :func:`fetch` (or the two
-  ``curl`` lines in the README) puts it under ``$CLOUT_FRAUD_DATA/instafake/``. Columns: posts,
+  ``curl`` lines in the README) puts it under ``$FRAUD_LABELLED_DATA/instafake/``. Columns: posts,
   followers, following, profile picture, private, biography length, username length and digit
   count.
 
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 #: Environment variable naming the folder that holds fetched data sets.
-DATA_ENV = "CLOUT_FRAUD_DATA"
+DATA_ENV = "FRAUD_LABELLED_DATA"
 #: The derived SRF Data set shipped with the tests (CC BY-SA 4.0).
 SRF_COMMITTED = (
     Path(__file__).resolve().parents[2] / "tests" / "data" / "srf_followers_labelled.csv"
@@ -74,7 +74,7 @@ SOURCES: dict[str, tuple[list[tuple[str, str]], str]] = {
 
 
 def data_dir() -> Path:
-    """``$CLOUT_FRAUD_DATA``, else ``~/.cache/clout/fraud-data``."""
+    """``$FRAUD_LABELLED_DATA``, else ``~/.cache/clout/fraud-data``."""
     return Path(os.environ.get(DATA_ENV) or Path.home() / ".cache" / "clout" / "fraud-data")
 
 
