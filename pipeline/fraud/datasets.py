@@ -152,3 +152,10 @@ def load(name: str, root: Path | None = None) -> pd.DataFrame | None:
         folder = base / "instafake"
         return load_instafake(folder) if (folder / "fakeAccountData.json").is_file() else None
     raise ValueError(f"unknown data set {name!r} (known: {', '.join(sorted(SOURCES))})")
+
+
+if __name__ == "__main__":  # python -m pipeline.fraud.datasets [DEST]: fetch every set
+    import sys
+
+    for fetched in fetch(Path(sys.argv[1]) if len(sys.argv) > 1 else None):
+        print(fetched)
