@@ -11,11 +11,9 @@ COPY --chown=airflow:root pipeline/ ./pipeline/
 RUN pip install --no-cache-dir -c constraints.txt . \
     && rm -rf build ./*.egg-info
 
-# pipeline.marts and pipeline.validate find sql/ and expectations/ next to the `pipeline`
-# package, so the package is imported from /opt/airflow (PYTHONPATH), not site-packages.
-# docker-compose.yml bind-mounts the repo's copies over these for live editing.
-COPY --chown=airflow:root sql/ ./sql/
-COPY --chown=airflow:root expectations/ ./expectations/
+# The SQL models and GX suites are package data (pipeline/sql, pipeline/expectations). The package
+# is imported from /opt/airflow (PYTHONPATH), so docker-compose.yml's bind mount of ./pipeline
+# serves live edits.
 COPY --chown=airflow:root dags/ ./dags/
 RUN mkdir -p /opt/airflow/warehouse
 ENV PYTHONPATH=/opt/airflow \

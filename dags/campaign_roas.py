@@ -1,6 +1,6 @@
 """campaign_roas: campaigns, shop orders and attribution to the campaign marts, nightly.
 
-Wiring only: each task is one call into ``pipeline.brand.run``. Same data interval as
+Wiring only: each task is one call into ``pipeline.flows.campaign_roas``. Same data interval as
 influencer_daily ([D 00:00 UTC, D+1 00:00 UTC), processes day D), on its own cron two hours
 later so the day's ``stg_delivery`` has landed; a missing day of delivery simply counts as no
 delivery and the next runs rebuild it (every run rebuilds the attribution window).
@@ -13,7 +13,7 @@ import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, task
 
 from pipeline.airflow_common import default_args, processed_day
-from pipeline.names import BRAND_MARTS, asset_uri
+from pipeline.contracts import CAMPAIGN_MARTS, STG_CAMPAIGNS, STG_ORDERS
 
 with DAG(
     dag_id="campaign_roas",
@@ -26,21 +26,21 @@ with DAG(
     tags=["clout", "brand"],
 ) as dag:
 
-    @task(outlets=[Asset(asset_uri("staging", "stg_campaigns"))])
+    @task(outlets=[Asset(STG_CAMPAIGNS.asset_uri)])
     def campaigns(**context: object) -> dict:  # type: ignore[type-arg]
-        from pipeline.brand.run import campaigns as run_campaigns
+        from pipeline.flows.campaign_roas import campaigns as run_campaigns
 
         return run_campaigns(processed_day(context), str(context["run_id"]))
 
-    @task(outlets=[Asset(asset_uri("staging", "stg_orders"))])
+    @task(outlets=[Asset(STG_ORDERS.asset_uri)])
     def orders(**context: object) -> dict:  # type: ignore[type-arg]
-        from pipeline.brand.run import orders as run_orders
+        from pipeline.flows.campaign_roas import orders as run_orders
 
         return run_orders(processed_day(context), str(context["run_id"]))
 
-    @task(outlets=[Asset(asset_uri("marts", m)) for m in BRAND_MARTS])
+    @task(outlets=[Asset(m.asset_uri) for m in CAMPAIGN_MARTS.values()])
     def campaign_marts(**context: object) -> dict:  # type: ignore[type-arg]
-        from pipeline.brand.run import campaign_marts as run_marts
+        from pipeline.flows.campaign_roas import campaign_marts as run_marts
 
         return run_marts(processed_day(context), str(context["run_id"]))
 

@@ -1,6 +1,6 @@
 """influencer_daily: the nightly run, one run per UTC calendar day.
 
-Wiring only: each task is one call into ``pipeline.run``. A run's data interval is
+Wiring only: each task is one call into ``pipeline.flows.influencer_daily``. A run's data interval is
 [D 00:00 UTC, D+1 00:00 UTC) and it processes calendar day D (its ``data_interval_start``).
 """
 
@@ -10,7 +10,7 @@ import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, task
 
 from pipeline.airflow_common import default_args, processed_day
-from pipeline.names import MARTS, PLATFORMS, SOURCE_TABLES, asset_uri, staging_name
+from pipeline.contracts import MARTS, PLATFORMS, SOURCE_TABLES, staging_of
 
 with DAG(
     dag_id="influencer_daily",
@@ -23,20 +23,20 @@ with DAG(
     tags=["clout"],
 ) as dag:
 
-    @task(outlets=[Asset(asset_uri("raw", t)) for t in SOURCE_TABLES])
+    @task(outlets=[Asset(t.asset_uri) for t in SOURCE_TABLES.values()])
     def extract(platform: str, **context: object) -> list[dict]:  # type: ignore[type-arg]
-        from pipeline.run import extract as run_extract
+        from pipeline.flows.influencer_daily import extract as run_extract
 
         return run_extract(processed_day(context), platform, str(context["run_id"]))
 
     landed = extract.expand(platform=list(PLATFORMS))
 
     staged = []
-    for table in SOURCE_TABLES:
+    for table, source in SOURCE_TABLES.items():
 
-        @task(task_id=f"stage_{table}", outlets=[Asset(asset_uri("staging", staging_name(table)))])
+        @task(task_id=f"stage_{table}", outlets=[Asset(staging_of(source).asset_uri)])
         def stage(table: str = table, **context: object) -> dict:  # type: ignore[type-arg]
-            from pipeline.run import stage as run_stage
+            from pipeline.flows.influencer_daily import stage as run_stage
 
             return run_stage(processed_day(context), table, str(context["run_id"]))
 
@@ -44,15 +44,15 @@ with DAG(
 
     # the marts read earlier days' marts (spike days, pooled follower samples): one day's marts
     # wait for the previous day's, while extraction and staging of several days run in parallel
-    @task(outlets=[Asset(asset_uri("marts", m)) for m in MARTS], depends_on_past=True)
+    @task(outlets=[Asset(m.asset_uri) for m in MARTS.values()], depends_on_past=True)
     def marts(**context: object) -> dict:  # type: ignore[type-arg]
-        from pipeline.run import marts as run_marts
+        from pipeline.flows.influencer_daily import marts as run_marts
 
         return run_marts(processed_day(context), str(context["run_id"]))
 
     @task
     def publish(**context: object) -> str:
-        from pipeline.run import publish as run_publish
+        from pipeline.flows.influencer_daily import publish as run_publish
 
         return run_publish(processed_day(context), str(context["run_id"]))
 

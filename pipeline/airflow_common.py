@@ -10,7 +10,7 @@ from typing import Any
 
 def on_failure(context: dict[str, Any]) -> None:
     """``on_failure_callback``: one clear log line, and the webhook if configured."""
-    from pipeline.run import task_failed
+    from pipeline.flows.influencer_daily import task_failed
 
     task_failed(context)
 

@@ -69,7 +69,7 @@ def run_dag_for_day(dag: Any, day: date) -> str:
     the timetable gives it the latest complete data interval, whose start falls on ``day``
     (``influencer_daily``: [day 00:00, day+1 00:00); ``campaign_roas``: [day 02:00, day+1 02:00)).
     """
-    from pipeline.run import RunFailed
+    from pipeline.flows.influencer_daily import RunFailed
 
     run_after = datetime.combine(day + timedelta(days=1), time(23, 59, 59), tzinfo=UTC)
     run = dag.test(logical_date=run_after)

@@ -85,3 +85,58 @@ def test_simulate_labels_writes_ground_truth_apart(tmp_path: Path) -> None:
     spikes = pq.read_table(out / "follower_spikes.parquet")
     assert {"platform", "account_id", "dt"} <= set(spikes.column_names)
     assert (out / "fake_followers.parquet").exists()
+
+
+@pytest.mark.slow
+def test_run_builds_the_campaign_marts_of_a_hand_built_campaign(tmp_path: Path) -> None:
+    """A brand without Airflow: its own campaigns file and shop database, `clout run --date D`
+    gives campaign_daily and campaign_summary (the influencer run first, then the campaign run)."""
+    from datetime import datetime
+
+    import sqlalchemy as sa
+
+    from pipeline.simulator.brand import orders_table
+    from pipeline.simulator.server import SimulatorThread
+    from pipeline.simulator.world import World
+
+    day = "2026-03-05"
+    shop = f"sqlite:///{tmp_path / 'shop.sqlite'}"
+    md = sa.MetaData()
+    table = orders_table(md, "orders")
+    engine = sa.create_engine(shop)
+    md.create_all(engine)
+    placed = datetime(2026, 3, 5, 14, 30)
+    with engine.begin() as conn:
+        conn.execute(table.insert(), [{
+            "order_id": "A-1", "created_at": placed, "updated_at": placed, "status": "paid",
+            "currency": "EUR", "gross_amount": 120.0, "discount_amount": 20.0,
+            "net_amount": 100.0, "refunded_amount": 0.0, "cogs_amount": 40.0,
+            "promo_code": "ANNA10", "utm_source": None, "utm_campaign": None,
+            "utm_content": None, "customer_id": "c-17",
+        }])  # fmt: skip
+    engine.dispose()
+    with SimulatorThread(world=World(seed=5, n_accounts=40)) as sim:
+        account = sim.world.frame("accounts", day, "instagram")["account_id"].iloc[0]
+        campaigns = tmp_path / "campaigns.yaml"
+        campaigns.write_text(
+            "campaigns:\n"
+            "  - {campaign_id: spring-drop, brand: Acme, currency: EUR, start_date: 2026-03-01,\n"
+            "     end_date: 2026-03-31, budget: 5000, influencers: [{platform: instagram,\n"
+            f'     account_id: "{account}", fee: 400, promo_code: ANNA10, live_date: {day}}}]}}\n'
+        )
+        env = {"CLOUT_API_URL": sim.url, "CLOUT_API_TOKEN": sim.token, "CLOUT_PII_KEY": "k",
+               "CLOUT_CAMPAIGNS": str(campaigns), "CLOUT_ORDERS_URL": shop}  # fmt: skip
+        proc = clout("run", "--date", day, cwd=tmp_path, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "campaign_daily" in proc.stdout and "1 staged" in proc.stdout, proc.stdout
+    q = clout(
+        "query",
+        "select campaign_id, account_id, revenue, ad_spend, cogs, roas, net_roas from "
+        f"campaign_daily where dt = '{day}' and account_id is not null",
+        cwd=tmp_path, env={"CLOUT_PII_KEY": "k"},
+    )  # fmt: skip
+    assert q.returncode == 0, q.stderr
+    assert q.stdout.split()[7:] == ["spring-drop", account, "100", "400", "40", "0.25", "0.15"]
+    s = clout("query", f"select count(*) as n from campaign_summary where dt = '{day}'",
+              cwd=tmp_path)  # fmt: skip
+    assert s.stdout.split() == ["n", "1"], s.stdout + s.stderr

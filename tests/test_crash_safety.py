@@ -17,7 +17,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.schemas import MARTS, SOURCE_TABLES
+from pipeline.contracts import MARTS, SOURCE_TABLES
 from pipeline.simulator.server import Faults, SimulatorThread
 from pipeline.warehouse.catalog import register_views
 from pipeline.warehouse.storage import Warehouse

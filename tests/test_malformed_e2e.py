@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.config import reload_settings
-from pipeline.schemas import SOURCE_TABLES
+from pipeline.contracts import SOURCE_TABLES
 from pipeline.simulator.malformed import TAG_COLUMNS, malformed_truth
 from pipeline.simulator.server import Faults, SimulatorThread
 from pipeline.warehouse.storage import Partition, Warehouse
@@ -21,7 +21,7 @@ RATE = 0.05
 
 
 def _run(url: str, token: str, root: Path, mp: pytest.MonkeyPatch) -> Warehouse:
-    from pipeline.run import run_day
+    from pipeline.flows.influencer_daily import run_day
 
     mp.setenv("CLOUT_WAREHOUSE", str(root))
     mp.setenv("CLOUT_API_URL", url)

@@ -35,7 +35,7 @@ bought audience holds many bots, so a borderline profile in it is more likely on
 :func:`audience_prior_log_odds` turns an audience's own suspicious share into a prior (shrunk
 towards the population's), and :func:`recategorize` judges each classified row against it
 (same evidence, other prior). The marts use that for ``authenticity_pct_28d``
-(:mod:`pipeline.fraud.marts`); ``clout fraud classify`` keeps the population prior (it sees
+(:mod:`pipeline.fraud.views`); ``clout fraud classify`` keeps the population prior (it sees
 profiles, not audiences).
 """
 

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.schemas import MARTS, PLATFORMS, SOURCE_TABLES
+from pipeline.contracts import MARTS, PLATFORMS, SOURCE_TABLES
 from pipeline.simulator.world import World
 from pipeline.warehouse.catalog import query
 from pipeline.warehouse.storage import Warehouse
@@ -89,10 +89,10 @@ def run_simulated(
     spec: SimSpec, start: date, end: date, root: Path, warmup: int = 14, echo=None
 ) -> Warehouse:
     """Run the nightly steps for [start - warmup, end] against a simulator into ``root``."""
-    from pipeline import run
-    from pipeline.fraud.marts import build_any
+    from pipeline.flows import influencer_daily as run
+    from pipeline.flows.marts import build_day
     from pipeline.simulator.server import SimulatorThread
-    from pipeline.stage import stage_table
+    from pipeline.staging.engine import stage_table
 
     with SimulatorThread(world=spec.world()) as sim:
         env = {
@@ -110,7 +110,7 @@ def run_simulated(
                 for t in SOURCE_TABLES:
                     stage_table(wh, t, d, run_id)
                 for m in MARTS:
-                    build_any(wh, m, d, run_id)
+                    build_day(wh, m, d, run_id)
                 if echo:
                     echo(f"ran {d}")
     return Warehouse(root)

@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline.validate.suites import EXPECTATIONS_DIR, SuiteError, read_suite_file, severity_of
+from pipeline.staging.suites import EXPECTATIONS_DIR, SuiteError, read_suite_file, severity_of
 
 #: The suite of the fraud thresholds (in a sub-folder: the top level holds one suite per
 #: source table).

@@ -30,7 +30,7 @@ from typing import Any
 import pyarrow as pa
 import yaml
 
-from pipeline.names import PLATFORMS
+from pipeline.contracts import PLATFORMS
 
 DIMENSIONS: tuple[str, ...] = ("age", "gender", "country", "interest")
 GOALS: tuple[str, ...] = ("awareness", "conversions")
@@ -139,7 +139,7 @@ def parse_brief(doc: Any, source: str = "<memory>") -> Brief:
         raise BriefError(f"{source}: budget: missing (the total spend of the shortlist)")
     budget = _number(f"{source}: budget", doc["budget"], positive=True)
     currency = doc.get("currency", "USD")
-    from pipeline.brand.fx import USD_PER_UNIT
+    from pipeline.campaigns.fx import USD_PER_UNIT
 
     if currency not in USD_PER_UNIT:
         raise BriefError(
@@ -210,7 +210,7 @@ def _rows(schema: pa.Schema, rows: list[tuple[Any, ...]]) -> pa.Table:
 def brief_tables(briefs: Iterable[Brief]) -> dict[str, pa.Table]:
     """The briefs as the relations ``sql/influencer_scores.sql`` reads: ``briefs``,
     ``brief_platforms``, ``brief_niches``, ``brief_targets`` (budget converted to USD)."""
-    from pipeline.brand.fx import USD_PER_UNIT
+    from pipeline.campaigns.fx import USD_PER_UNIT
 
     b_rows, p_rows, n_rows, t_rows = [], [], [], []
     for b in briefs:

@@ -10,7 +10,8 @@ The defaults are round market rules of thumb (2025/26 public rate cards), not me
   (Instagram ~25 %, TikTok ~40 %, YouTube ~15 %); only the authentic share of that reach counts.
 
 Override for a run by passing another :class:`ScoringConfig` to
-:func:`pipeline.scoring.marts.compute_scores`, or globally by replacing ``DEFAULT_CONFIG``
+:func:`pipeline.scoring.prepare.prepare` (``functools.partial(prepare, config=...)`` as
+:func:`pipeline.flows.marts.compute_mart`'s ``prepare``), or globally by replacing ``DEFAULT_CONFIG``
 (e.g. ``dataclasses.replace(DEFAULT_CONFIG, rates={...})``).
 """
 

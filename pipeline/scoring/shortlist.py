@@ -14,12 +14,11 @@ from datetime import date
 
 import pyarrow as pa
 
-from pipeline.brand.fx import USD_PER_UNIT
+from pipeline.campaigns.fx import USD_PER_UNIT
 from pipeline.scoring.briefs import Brief
-from pipeline.scoring.marts import score_on
 from pipeline.scoring.model import ScoringConfig
-from pipeline.stage import connect
-from pipeline.warehouse.catalog import register_views
+from pipeline.scoring.prepare import score_on
+from pipeline.warehouse.catalog import connect, register_views
 from pipeline.warehouse.storage import Warehouse
 
 

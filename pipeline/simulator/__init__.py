@@ -2,9 +2,9 @@
 
 ``World`` (``pipeline.simulator.world``) generates the data; ``pipeline.simulator.server``
 serves it over HTTP (``create_app``, ``run_server``, ``SimulatorThread``). Fraud ground truth
-is only available through ``World.labels`` / ``write_labels``, never through the API; the
-ground truth of the malformed rows the ``malformed_rate`` fault mixes in is
-``malformed_truth`` (``pipeline.simulator.malformed``).
+is only available through ``World.labels`` / ``write_labels`` (``pipeline.simulator.labels``),
+never through the API; the ground truth of the malformed rows the ``malformed_rate`` fault
+mixes in is ``malformed_truth`` (``pipeline.simulator.malformed``).
 """
 
 from __future__ import annotations

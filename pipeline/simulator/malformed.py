@@ -44,11 +44,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.schemas import PLATFORMS, SOURCE_TABLES
+from pipeline.contracts import PLATFORMS, SOURCE_TABLES
 
 from ._arrays import Array, hash64, int_strings, mix64
 from ._jsonrows import encode_rows, json_values
-from .world import ENTITIES, World, _as_ordinal, resolve_entity
+from ._keys import as_ordinal
+from .world import ENTITIES, World, resolve_entity
 
 __all__ = [
     "BAD_SUFFIX",
@@ -301,7 +302,7 @@ def inject(
 ) -> Injection:
     """Insert the malformed copies into ``clean`` (``world.frame(entity, day, platform)``)."""
     name = resolve_entity(entity)
-    t = _as_ordinal(day)
+    t = as_ordinal(day)
     day_s = dt.date.fromordinal(t).isoformat()
     table = pa.Table.from_pandas(clean, preserve_index=False)
     kinds = DEFECTS[name]

@@ -43,12 +43,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from pipeline.schemas import PLATFORMS
+from pipeline.contracts import PLATFORMS
 
 from ._arrays import mix64
 from ._jsonrows import ChunkedRows
+from ._keys import as_ordinal
 from .malformed import DEFECTS, inject
-from .world import World, _as_ordinal, resolve_entity
+from .world import World, resolve_entity
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -86,6 +87,9 @@ class Faults:
     truncated_rate: float = 0.0  #: fraction of 200 answers whose body is cut in the middle
     seed: int = 0  #: seed of the fault pattern (and of the choice of malformed rows)
     malformed_rate: float = 0.0  #: fraction of rows followed by a corrupted copy (0: off)
+    #: answer as a server that does not know the optional ``platform`` filter: every platform's
+    #: rows whatever ``platform=`` says (DESIGN section 11 makes the filter optional)
+    ignore_platform_filter: bool = False
 
     def __post_init__(self) -> None:
         for name in ("burst_429_every", "burst_429_len", "retry_after_s", "slow_ms", "seed"):
@@ -280,7 +284,7 @@ async def _v1(request: Request) -> Response:
         return _error(400, "query parameter 'date' must be YYYY-MM-DD")
     try:
         day = dt.date.fromisoformat(date_s)
-        _as_ordinal(day)
+        as_ordinal(day)
     except ValueError as exc:
         return _error(400, f"invalid date {date_s!r}: {exc}")
     limit_s = q.get("limit", "") or str(DEFAULT_LIMIT)
@@ -293,6 +297,8 @@ async def _v1(request: Request) -> Response:
     platform = q.get("platform") or None
     if platform is not None and platform not in PLATFORMS:
         return _error(400, f"unknown platform {platform!r}; expected one of {list(PLATFORMS)}")
+    if st.faults.ignore_platform_filter:
+        platform = None
     offset = 0
     cursor = q.get("cursor") or ""
     if cursor:

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline.schemas import MARTS, SOURCE_TABLES, quarantine_schema
+from pipeline.contracts import TABLES
 from pipeline.warehouse.storage import Warehouse, failpoint
 
 _DUCK_TYPES = {
@@ -29,25 +29,13 @@ def _duck_type(t: pa.DataType) -> str:
 
 
 def table_layout(wh: Warehouse) -> dict[str, tuple[str, pa.Schema]]:
-    """Every published table: name -> (file glob, schema of the files' columns)."""
-    from pipeline.brand.marts import brand_table_layout
-    from pipeline.runlog import PIPELINE_RUNS_SCHEMA
-    from pipeline.validate.suites import VALIDATION_RESULTS_SCHEMA
-
+    """Every published table: name -> (file glob, schema of its files' columns and its hive keys
+    other than ``dt``)."""
     out: dict[str, tuple[str, pa.Schema]] = {}
-    for t in SOURCE_TABLES.values():
-        out[t.staging] = (wh.table_glob("staging", t.staging), t.schema)
-    for m in MARTS.values():
-        out[m.name] = (wh.table_glob("marts", m.name), m.schema)
-    for t in SOURCE_TABLES.values():
-        out[f"quarantine_{t.name}"] = (wh.table_glob("quarantine", t.name), quarantine_schema(t))
-    out["pipeline_runs"] = (wh.table_glob("meta", "pipeline_runs"), PIPELINE_RUNS_SCHEMA)
-    out.update(brand_table_layout(wh))
-    results = VALIDATION_RESULTS_SCHEMA
-    out["validation_results"] = (
-        wh.table_glob("meta", "validation_results", depth=3),
-        results.remove(results.get_field_index("dt")),
-    )
+    for t in TABLES.values():
+        hive = [pa.field(k, pa.string()) for k in t.partitions if k != "dt"]
+        schema = pa.schema([*t.schema, *hive])
+        out[t.name] = (wh.table_glob(t.layer, t.path, depth=t.depth), schema)
     return out
 
 
@@ -70,6 +58,13 @@ def glob_any(pattern: str) -> bool:
     """Whether an absolute glob matches any file."""
     path = Path(pattern)
     return any(Path(path.anchor).glob(str(path.relative_to(path.anchor))))
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB session in UTC."""
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    return con
 
 
 def register_views(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> None:

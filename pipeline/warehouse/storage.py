@@ -34,7 +34,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.schemas import SCHEMA_VERSION
+from pipeline.contracts import SCHEMA_VERSION
 
 LAYERS = ("raw", "staging", "quarantine", "marts", "meta")
 

@@ -149,8 +149,8 @@ def test_airflow_backfill_equals_clout_backfill(
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
 
-        from pipeline.backfill import backfill
         from pipeline.config import reload_settings
+        from pipeline.flows.backfill import backfill
         from pipeline.warehouse.storage import Warehouse
 
         for k, v in env.items():

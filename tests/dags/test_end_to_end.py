@@ -12,7 +12,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.schemas import MARTS, PLATFORMS, SOURCE_TABLES
+from pipeline.contracts import MARTS, PLATFORMS, SOURCE_TABLES
 from pipeline.simulator.server import SimulatorThread
 from pipeline.warehouse.storage import Partition, Warehouse
 

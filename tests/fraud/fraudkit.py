@@ -8,7 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.schemas import MARTS, SOURCE_TABLES
+from pipeline.contracts import MARTS, SOURCE_TABLES
 from pipeline.warehouse.storage import Partition, Warehouse
 
 D = date(2026, 3, 20)

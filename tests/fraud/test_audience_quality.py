@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_fraud_flags import BOT, REAL, samples, steady
 
-from pipeline.fraud.marts import build_audience_quality, build_fraud_flags, compute
-from pipeline.schemas import MARTS
+from pipeline.contracts import MARTS
+from pipeline.flows.marts import build_day, compute_mart
 from pipeline.warehouse.storage import Partition, Warehouse
 
 PCTS = ("real_pct", "suspicious_pct", "mass_followers_pct", "influencer_followers_pct")
@@ -27,7 +27,7 @@ def accounts(wh: Warehouse, *ids: str) -> None:
 
 
 def quality(wh: Warehouse) -> dict[str, dict]:
-    return {r["account_id"]: r for r in compute(wh, "audience_quality", D).to_pylist()}
+    return {r["account_id"]: r for r in compute_mart(wh, "audience_quality", D).to_pylist()}
 
 
 def test_composition_by_hand(wh: Warehouse) -> None:
@@ -122,7 +122,7 @@ def test_spike_days_lower_growth_health(wh: Warehouse) -> None:
     hist[D] = hist[D - timedelta(days=1)] + 2_000
     account_history(wh, hist)
     stage(wh, "follower_samples", D, samples("a1", 10, 10))
-    build_fraud_flags(wh, D, "r")
+    build_day(wh, "fraud_flags", D, "r")
     q = quality(wh)["a1"]
     assert q["growth_health"] == 75.0
     assert q["authenticity_pct"] == 50.0 and q["reachability_pct"] == 50.0
@@ -152,7 +152,7 @@ def test_accounts_without_samples_have_null_percentages(wh: Warehouse) -> None:
 def test_build_writes_the_partition(wh: Warehouse) -> None:
     accounts(wh, "a1", "a2")
     stage(wh, "follower_samples", D, samples("a1", 15, 5))
-    assert build_audience_quality(wh, D, "r") == 2
+    assert build_day(wh, "audience_quality", D, "r") == 2
     table = pq.read_table(wh.path(Partition.of("marts", "audience_quality", D)))
     assert table.schema.equals(MARTS["audience_quality"].schema)
 
@@ -189,7 +189,7 @@ def test_percentages_and_scores_stay_in_range(tmp_path_factory, groups, ers) -> 
         {"platform": "instagram", "account_id": a, "followers": 50_000, "posts_published": 0,
          "posts_measured": 12, "engagement_rate": er} for a, er in zip(ids, ers, strict=False)
     ])  # fmt: skip
-    rows = compute(wh, "audience_quality", D).to_pylist()
+    rows = compute_mart(wh, "audience_quality", D).to_pylist()
     assert len(rows) == len(ids)
     for r in rows:
         for c in (*PCTS, "authenticity_pct", "reachability_pct", "engagement_score",

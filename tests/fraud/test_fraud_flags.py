@@ -8,16 +8,16 @@ import pyarrow as pa
 import pytest
 from fraudkit import D, account_history, days_before, mart, stage, ts
 
-from pipeline.fraud.marts import build_fraud_flags, compute
+from pipeline.contracts import MARTS
+from pipeline.flows.marts import build_day, compute_mart
 from pipeline.fraud.thresholds import thresholds
-from pipeline.schemas import MARTS
 from pipeline.warehouse.storage import Partition, Warehouse
 
 T = thresholds()
 
 
 def flags(wh: Warehouse, dt: date = D) -> list[dict]:
-    return compute(wh, "fraud_flags", dt).to_pylist()
+    return compute_mart(wh, "fraud_flags", dt).to_pylist()
 
 
 def signals(rows: list[dict]) -> set[tuple[str, str]]:
@@ -451,7 +451,7 @@ def test_build_writes_the_partition_with_the_mart_schema(wh: Warehouse) -> None:
     hist = steady()
     hist[D] = hist[D - timedelta(days=1)] + 2_000
     account_history(wh, hist)
-    assert build_fraud_flags(wh, D, "run-1") == 1
+    assert build_day(wh, "fraud_flags", D, "run-1") == 1
     import pyarrow.parquet as pq
 
     table = pq.read_table(wh.path(Partition.of("marts", "fraud_flags", D)))
@@ -459,7 +459,7 @@ def test_build_writes_the_partition_with_the_mart_schema(wh: Warehouse) -> None:
 
 
 def test_empty_warehouse_gives_an_empty_mart(wh: Warehouse) -> None:
-    table = compute(wh, "fraud_flags", D)
+    table = compute_mart(wh, "fraud_flags", D)
     assert table.num_rows == 0 and isinstance(table, pa.Table)
 
 

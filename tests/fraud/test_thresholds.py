@@ -9,8 +9,8 @@ import great_expectations as gx
 import pytest
 
 from pipeline.fraud import thresholds as th
-from pipeline.fraud.marts import all_sql
-from pipeline.validate.suites import SuiteError
+from pipeline.fraud.views import all_sql
+from pipeline.staging.suites import SuiteError
 
 
 def test_suite_loads_in_gx_whole() -> None:

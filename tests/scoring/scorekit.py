@@ -8,10 +8,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.schemas import MARTS, SOURCE_TABLES
+from pipeline.contracts import MARTS, SOURCE_TABLES
 from pipeline.scoring.briefs import Brief, parse_brief
-from pipeline.scoring.marts import score_on
-from pipeline.stage import connect
+from pipeline.scoring.prepare import score_on
+from pipeline.warehouse.catalog import connect
 from pipeline.warehouse.storage import Partition, Warehouse
 
 D = date(2026, 3, 20)

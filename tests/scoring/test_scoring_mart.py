@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -10,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scorekit import TARGET, D, account, audience, brief, by_id, quality, score, write
 
-from pipeline.marts import build_mart
-from pipeline.schemas import MARTS
-from pipeline.scoring.marts import compute_scores
+from pipeline.contracts import MARTS
+from pipeline.flows.marts import build_day, compute_mart
+from pipeline.scoring.prepare import prepare
 from pipeline.simulator.briefs import write_demo_briefs
 from pipeline.warehouse.storage import Partition, Warehouse
 
@@ -118,20 +119,22 @@ def test_mart_build_with_and_without_briefs(
     write(wh, stg_accounts=[account("a")], stg_audience=audience("a", TARGET))
     monkeypatch.delenv("CLOUT_BRIEFS", raising=False)
     reload_settings()
-    assert build_mart(wh, "influencer_scores", D, "r1") == 0  # no briefs: empty, no failure
+    assert build_day(wh, "influencer_scores", D, "r1") == 0  # no briefs: empty, no failure
     part = wh.path(Partition.of("marts", "influencer_scores", D))
     assert pq.read_table(part).num_rows == 0
     monkeypatch.setenv("CLOUT_BRIEFS", str(write_demo_briefs(tmp_path / "briefs")))
     reload_settings()
     try:
-        n = build_mart(wh, "influencer_scores", D, "r2")
+        n = build_day(wh, "influencer_scores", D, "r2")
     finally:
         monkeypatch.delenv("CLOUT_BRIEFS")
         reload_settings()
     table = pq.read_table(part)
     assert n == table.num_rows == 2  # acme-spring and fit-kitchen take instagram 50k
     assert table.schema.equals(MARTS["influencer_scores"].schema)
-    assert compute_scores(wh, D, []).num_rows == 0
+    assert (
+        compute_mart(wh, "influencer_scores", D, prepare=partial(prepare, briefs=[])).num_rows == 0
+    )
 
 
 # ------------------------------------------------------------------------ properties

@@ -73,7 +73,7 @@ def test_shortlist_converts_prices_to_the_brief_currency(wh: Warehouse) -> None:
 
 
 def test_cli(wh: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.cli_scoring import shortlist as command
+    from pipeline.cli.scoring import shortlist as command
     from pipeline.config import reload_settings
 
     _world(wh)

@@ -12,7 +12,7 @@ import httpx
 import pandas as pd
 import pytest
 
-from pipeline.schemas import PLATFORMS, SOURCE_TABLES
+from pipeline.contracts import PLATFORMS, SOURCE_TABLES
 from pipeline.simulator.server import SimulatorThread
 from pipeline.simulator.world import World
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import time
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
 
+from pipeline.simulator import server
 from pipeline.simulator.server import Faults, SimulatorThread, set_faults
 from pipeline.simulator.world import World
 
@@ -64,13 +67,26 @@ def test_truncated_pages_are_invalid_json(
         json.loads(resp.content)
 
 
-def test_slow_pages(fault_sim: SimulatorThread, fault_client: httpx.Client) -> None:
-    _get(fault_client)  # warm the cache
-    set_faults(fault_sim.url, slow_ms=300)
-    started = time.perf_counter()
+def test_slow_pages(
+    fault_sim: SimulatorThread, fault_client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the delays the server waits are recorded (and still waited), not timed by the client
+    delays: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def recording_sleep(seconds: float) -> None:
+        delays.append(seconds)
+        await real_sleep(seconds)
+
+    # only the server module's name is replaced: uvicorn's own sleeps stay out of the record
+    monkeypatch.setattr(server, "asyncio", SimpleNamespace(sleep=recording_sleep))
     assert _get(fault_client).status_code == 200
-    assert time.perf_counter() - started >= 0.3
-    assert httpx.get(f"{fault_sim.url}/health").status_code == 200  # /health is never slowed
+    assert delays == []
+    set_faults(fault_sim.url, slow_ms=300)
+    assert _get(fault_client).status_code == 200
+    assert delays == [0.3]
+    assert httpx.get(f"{fault_sim.url}/health").status_code == 200
+    assert delays == [0.3]  # /health is never slowed
 
 
 def _fetch_with_retries(client: httpx.Client, entity: str, limit: int) -> list[bytes]:

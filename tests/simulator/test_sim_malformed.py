@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.schemas import PLATFORMS, SOURCE_TABLES
+from pipeline.contracts import PLATFORMS, SOURCE_TABLES
 from pipeline.simulator._jsonrows import ChunkedRows, encode_rows
 from pipeline.simulator.malformed import (
     BAD_SUFFIX,

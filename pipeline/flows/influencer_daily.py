@@ -1,0 +1,147 @@
+"""The nightly run's steps. Each Airflow task and each CLI command is one call in here.
+
+Steps take the day and a run id, read settings themselves and return small JSON-able dicts
+(partition keys, counts): tasks pass those between each other, never data.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pipeline.config import Settings, get_settings
+from pipeline.contracts import MARTS, PLATFORMS, SOURCE_TABLES
+from pipeline.extract.platform_api import ApiConfig, extract_platform
+from pipeline.flows.marts import build_day
+from pipeline.flows.runlog import alert_failure, mark_day_complete, tracked
+from pipeline.staging.engine import stage_table, validate_staged
+from pipeline.warehouse.catalog import refresh_catalog
+from pipeline.warehouse.storage import Warehouse
+
+log = logging.getLogger(__name__)
+
+
+class RunFailed(RuntimeError):
+    """A DAG run or a step ended in failure; the message says which."""
+
+
+def new_run_id(dt: date) -> str:
+    """A run id for ad-hoc runs (Airflow passes its own)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return f"manual__{dt.isoformat()}__{stamp}__{uuid.uuid4().hex[:6]}"
+
+
+def warehouse(settings: Settings | None = None) -> Warehouse:
+    """The configured warehouse."""
+    return Warehouse((settings or get_settings()).warehouse)
+
+
+def api_config(settings: Settings | None = None) -> ApiConfig:
+    """Client settings from the configuration (raises ConfigError when incomplete)."""
+    s = settings or get_settings()
+    url, token = s.require_api()
+    return ApiConfig(
+        base_url=url,
+        token=token,
+        page_size=s.page_size,
+        timeout_s=s.http_timeout_s,
+        max_retries=s.max_retries,
+        backoff_max_s=s.backoff_max_s,
+    )
+
+
+PIPELINE = "influencer_daily"
+
+
+def extract(dt: date, platform: str, run_id: str) -> list[dict[str, Any]]:
+    """Land every entity of one platform for the day."""
+    s = get_settings()
+    wh = warehouse(s)
+    with (
+        wh.day_lock(f"extract-{platform}", dt),
+        tracked(wh, run_id, dt, f"extract:{platform}") as n,
+    ):
+        landed = extract_platform(
+            api_config(s), wh, dt, platform, run_id, s.require_pii_key(),
+            concurrency=s.concurrency,
+        )  # fmt: skip
+        n["rows_out"] = sum(x.rows for x in landed)
+    return [asdict(x) for x in landed]
+
+
+def stage(dt: date, table: str, run_id: str) -> dict[str, Any]:
+    """Validate and stage one table for the day, then run its GX suite on the staged data."""
+    wh = warehouse()
+    # one lock over both: another run must not restage the table between staging and its check
+    with wh.day_lock(f"stage-{table}", dt):
+        with tracked(wh, run_id, dt, f"stage:{table}") as n:
+            started = time.perf_counter()
+            result = asdict(stage_table(wh, table, dt, run_id))
+            result["stage_s"] = round(time.perf_counter() - started, 3)
+            n["rows_in"], n["rows_out"] = result["raw_rows"], result["staged_rows"]
+        with tracked(wh, run_id, dt, f"validate:{table}") as n:
+            started = time.perf_counter()
+            records = validate_staged(wh, table, dt, run_id)
+            result["gx_s"] = round(time.perf_counter() - started, 3)
+            result["gx_failed"] = sum(not r.success for r in records)
+            n["rows_in"] = result["staged_rows"]
+    return result
+
+
+def marts(dt: date, run_id: str) -> dict[str, int]:
+    """Build every mart for the day (in the order of ``MARTS``: later ones may read earlier)."""
+    wh = warehouse()
+    built: dict[str, int] = {}
+    with wh.day_lock("marts", dt):
+        for name in MARTS:
+            with tracked(wh, run_id, dt, f"mart:{name}") as n:
+                built[name] = n["rows_out"] = build_day(wh, name, dt, run_id)
+    return built
+
+
+def publish(dt: date, run_id: str) -> dict[str, str]:
+    """Refresh the DuckDB catalog and mark the day complete; says where catalog and docs are."""
+    wh = warehouse()
+    with tracked(wh, run_id, dt, "publish"):
+        catalog = refresh_catalog(wh)
+        mark_day_complete(wh, PIPELINE, dt, run_id)
+    return {"catalog": str(catalog), "data_docs": str(wh.docs_dir() / "index.html")}
+
+
+def publish_catalog(settings: Settings | None = None) -> dict[str, str]:
+    """Refresh the DuckDB catalog (a table whose first files arrived since shows them)."""
+    wh = warehouse(settings)
+    return {"catalog": str(refresh_catalog(wh)), "data_docs": str(wh.docs_dir() / "index.html")}
+
+
+def ingest_day(dt: date, run_id: str) -> dict[str, Any]:
+    """Extract and stage every table of a day (the part of a run that days can do in parallel)."""
+    landed = [x for p in PLATFORMS for x in extract(dt, p, run_id)]
+    staged = [stage(dt, t, run_id) for t in SOURCE_TABLES]
+    return {"landed": landed, "staged": staged}
+
+
+def run_day(dt: date, run_id: str | None = None) -> dict[str, Any]:
+    """One whole nightly run for a day, without a scheduler (``clout run``)."""
+    run_id = run_id or new_run_id(dt)
+    wh = warehouse()
+    with wh.day_lock(PIPELINE, dt):
+        ingested = ingest_day(dt, run_id)
+        built = marts(dt, run_id)
+        published = publish(dt, run_id)
+    return {"run_id": run_id, **ingested, "marts": built, **published}
+
+
+def task_failed(context: dict[str, Any]) -> None:
+    """Airflow ``on_failure_callback``: one clear log line, and the webhook if configured."""
+    ti = context.get("task_instance")
+    what = f"{getattr(ti, 'dag_id', '?')}.{getattr(ti, 'task_id', '?')}"
+    day = context.get("data_interval_start")
+    alert_failure(
+        what, day.date() if hasattr(day, "date") else day, str(context.get("run_id")),
+        context.get("exception"), get_settings().alert_webhook,
+    )  # fmt: skip

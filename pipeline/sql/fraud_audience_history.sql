@@ -1,0 +1,19 @@
+-- fraud_audience_history: each account's follower samples of the 27 days before dt, summed
+-- from this mart's own earlier audience_quality rows (pct x followers_sampled back to counts).
+--   sampled    followers sampled
+--   suspicious of them classified suspicious with the population prior (suspicious_pct)
+--   authentic  of them authentic when judged within their audience (authenticity_adj_pct;
+--              authenticity_pct for rows written before that column existed)
+-- Read twice: for each audience's own bot rate, the prior of its followers' classification
+-- (pipeline.fraud.views.classified_samples), and for the 28-day pooled composition.
+select
+    platform,
+    account_id,
+    sum(followers_sampled) as sampled,
+    sum(round(suspicious_pct * followers_sampled / 100.0)) as suspicious,
+    sum(round(coalesce(authenticity_adj_pct, authenticity_pct) * followers_sampled / 100.0))
+        as authentic
+from audience_quality
+where dt between getvariable('dt') - interval 27 day and getvariable('dt') - interval 1 day
+    and followers_sampled > 0
+group by all
