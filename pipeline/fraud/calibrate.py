@@ -43,7 +43,7 @@ from pipeline.fraud.classify import (
     signal_columns,
 )
 
-__all__ = ["HAND_WEIGHTS", "cross_dataset", "design", "fit_weights", "scores"]
+__all__ = ["HAND_WEIGHTS", "cross_dataset", "design", "fit_weights", "scores", "share_rates"]
 
 #: The hand-set weights of the model before calibration (the published heuristics): the
 #: centre the fit is shrunk towards.
@@ -124,6 +124,21 @@ def scores(
     }
 
 
+def share_rates(
+    sets: Mapping[str, pd.DataFrame],
+    weights: EvidenceWeights = DEFAULT_WEIGHTS,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> tuple[float, float]:
+    """(sensitivity, specificity) of ``suspicious`` averaged over ``sets``, each set weighted
+    equally: the error rates :func:`pipeline.fraud.classify.bot_share` corrects an audience's
+    suspicious share with (``SHARE_SENSITIVITY``, ``SHARE_SPECIFICITY``)."""
+    got = [scores(frame, weights, threshold) for frame in sets.values()]
+    return (
+        float(np.mean([g["sensitivity"] for g in got])),
+        float(np.mean([g["specificity"] for g in got])),
+    )
+
+
 def cross_dataset(
     sets: Mapping[str, pd.DataFrame], strength: float = 2.0, base: EvidenceWeights = HAND_WEIGHTS
 ) -> pd.DataFrame:
@@ -157,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         print(table.to_string(index=False))
         print("shipped DEFAULT_WEIGHTS:")
         print(pd.DataFrame([{"test": n} | scores(f) for n, f in sets.items()]).to_string())
+        sens, spec = share_rates(sets)
+        print(f"share_rates (SHARE_SENSITIVITY, SHARE_SPECIFICITY): {sens:.3f} {spec:.3f}")
     if args.weights:
         fitted = fit_weights(list(sets.values()), HAND_WEIGHTS, args.strength)
         for n in SIGNALS:

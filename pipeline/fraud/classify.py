@@ -34,9 +34,19 @@ The prior is the population's. Followers of one account are not independent draw
 bought audience holds many bots, so a borderline profile in it is more likely one of them.
 :func:`audience_prior_log_odds` turns an audience's own suspicious share into a prior (shrunk
 towards the population's), and :func:`recategorize` judges each classified row against it
-(same evidence, other prior). The marts use that for ``authenticity_pct_28d``
+(same evidence, other prior). The marts use that for the day's ``authenticity_adj_pct``
 (:mod:`pipeline.fraud.views`); ``clout fraud classify`` keeps the population prior (it sees
 profiles, not audiences).
+
+Shares of an audience
+---------------------
+``suspicious`` is a per-profile label at the operating point that serves balanced accuracy;
+counted over an audience it is biased (about 7 % of people are flagged and 15 % of bots pass,
+so a clean audience comes out several points too suspicious). :func:`bot_share` turns the
+apparent suspicious share into an estimate of the true bot share with the label's known
+sensitivity and specificity (Rogan-Gladen, :data:`SHARE_SENSITIVITY`,
+:data:`SHARE_SPECIFICITY`, measured on the public labelled sets, never on the simulator); the
+marts' ``authenticity_pct_28d`` is built on it.
 """
 
 from __future__ import annotations
@@ -68,7 +78,10 @@ __all__ = [
     "SIGNALS",
     "ClassifyInputError",
     "EvidenceWeights",
+    "SHARE_SENSITIVITY",
+    "SHARE_SPECIFICITY",
     "audience_prior_log_odds",
+    "bot_share",
     "bench_classify",
     "classify_file",
     "classify_profiles",
@@ -104,6 +117,15 @@ INFLUENCER_MAX_FOLLOWING = 1_500  # ... and following < 1,500
 #: on both public labelled sets the point where balanced accuracy is highest while specificity
 #: stays at 0.9 or more. At 0.5 (likelihood ratio 5.7) half the SRF sample's bots were missed.
 DEFAULT_THRESHOLD = 0.2
+
+#: Sensitivity and specificity of ``suspicious`` (:data:`DEFAULT_WEIGHTS` at
+#: :data:`DEFAULT_THRESHOLD`) on the public hand-labelled sets, each set weighted equally
+#: (:func:`pipeline.fraud.calibrate.share_rates`; README "Calibration on real accounts"): what
+#: :func:`bot_share` needs to turn an audience's apparent suspicious share into an estimate of
+#: its true bot share. Measured on the sets the weights were fitted to, so slightly optimistic;
+#: refit the weights or move the threshold and these must be measured again (a test checks).
+SHARE_SENSITIVITY = 0.85
+SHARE_SPECIFICITY = 0.93
 
 _REAL, _MASS, _INFLUENCER, _SUSPICIOUS = range(4)
 _TRUE_WORDS = ("true", "1", "yes")
@@ -603,6 +625,37 @@ def recategorize(
     following = _numeric("following_count", classified.column("following_count"))
     codes = _codes(suspicious, followers, following)
     return pc.take(pa.array(CATEGORIES, pa.string()), pa.array(codes))
+
+
+def bot_share(
+    suspicious: np.ndarray | float,
+    sampled: np.ndarray | float,
+    sensitivity: float = SHARE_SENSITIVITY,
+    specificity: float = SHARE_SPECIFICITY,
+) -> np.ndarray:
+    """Estimated true bot share of an audience from ``suspicious`` of ``sampled`` followers
+    labelled ``suspicious`` (Rogan-Gladen)::
+
+        share = clip((suspicious / sampled + specificity - 1) / (sensitivity + specificity - 1),
+                     0, 1)
+
+    The apparent share is ``sens * p + (1 - spec) * (1 - p)`` for a true share ``p``; this
+    solves for ``p``. Unbiased as long as the label's error rates hold for the audience (before
+    the clip; sampling noise can put the raw value outside 0..1). NaN where nothing was sampled.
+    The marts compute the same in SQL (``fraud_audience_composition.sql``).
+    """
+    if not 0.0 <= sensitivity <= 1.0 or not 0.0 <= specificity <= 1.0:
+        raise ValueError("sensitivity and specificity must be within 0..1")
+    if sensitivity + specificity <= 1.0:
+        raise ValueError("bot_share: sensitivity + specificity must exceed 1 (better than chance)")
+    suspicious = np.asarray(suspicious, dtype=np.float64)
+    sampled = np.asarray(sampled, dtype=np.float64)
+    if np.any(suspicious < 0) or np.any(suspicious > sampled):
+        raise ValueError("bot_share: need 0 <= suspicious <= sampled")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        apparent = np.where(sampled > 0, suspicious / sampled, np.nan)
+    raw = (apparent + specificity - 1.0) / (sensitivity + specificity - 1.0)
+    return np.clip(raw, 0.0, 1.0)
 
 
 def audience_prior_log_odds(

@@ -13,12 +13,21 @@ import pandas as pd
 import pytest
 
 from pipeline.fraud import datasets
-from pipeline.fraud.calibrate import HAND_WEIGHTS, cross_dataset, fit_weights, scores
+from pipeline.fraud.calibrate import (
+    HAND_WEIGHTS,
+    cross_dataset,
+    fit_weights,
+    scores,
+    share_rates,
+)
 from pipeline.fraud.classify import (
     BOT_SIGNALS,
     COUNTER_SIGNALS,
     DEFAULT_WEIGHTS,
+    SHARE_SENSITIVITY,
+    SHARE_SPECIFICITY,
     SIGNALS,
+    bot_share,
     classify_profiles,
 )
 from pipeline.simulator.bots import BOT_KINDS, FOLLOW_CAP, RngDraws, bot_profiles
@@ -202,3 +211,40 @@ def test_camouflaged_bots_are_mostly_missed() -> None:
     flagged = out["category"] == "suspicious"
     assert flagged[bots["kind"] == 2].mean() < 0.3
     assert flagged[bots["kind"] < 2].mean() > 0.85
+
+
+# --- share estimates (Rogan-Gladen) -----------------------------------------------------------
+
+
+def test_bot_share_by_hand() -> None:
+    """Apparent 20 of 100 with sensitivity 0.85, specificity 0.93: (0.2 - 0.07) / 0.78 = 1/6.
+    A share at the false-positive rate is 0 bots, one at the sensitivity all bots; outside
+    that range it is clipped; nothing sampled gives NaN."""
+    got = bot_share(np.array([20, 7, 85, 0, 100, 0]), np.array([100, 100, 100, 100, 100, 0]))
+    assert got[:5] == pytest.approx([1 / 6, 0.0, 1.0, 0.0, 1.0])
+    assert math.isnan(got[5])
+
+
+def test_bot_share_is_unbiased_where_the_label_is_not() -> None:
+    """A 10 % bot audience with the shipped error rates: the labels count 8.5 + 6.3 = 14.8 %
+    suspicious, the correction gives back 10 %."""
+    apparent = 0.1 * SHARE_SENSITIVITY + 0.9 * (1 - SHARE_SPECIFICITY)
+    assert apparent == pytest.approx(0.148)
+    assert bot_share(apparent * 1000, 1000) == pytest.approx(0.1)
+
+
+def test_bot_share_refuses_a_classifier_no_better_than_chance() -> None:
+    with pytest.raises(ValueError, match="exceed 1"):
+        bot_share(10, 100, sensitivity=0.5, specificity=0.5)
+    with pytest.raises(ValueError, match="suspicious <= sampled"):
+        bot_share(11, 10)
+
+
+def test_share_rates_are_the_shipped_constants() -> None:
+    """SHARE_SENSITIVITY / SHARE_SPECIFICITY are what share_rates measures on the labelled
+    sets (both when InstaFake is fetched; SRF alone is checked loosely otherwise)."""
+    sets = {n: f for n in ("srf", "instafake") if (f := datasets.load(n)) is not None}
+    sens, spec = share_rates(sets)
+    tol = 0.005 if len(sets) == 2 else 0.06
+    assert sens == pytest.approx(SHARE_SENSITIVITY, abs=tol)
+    assert spec == pytest.approx(SHARE_SPECIFICITY, abs=tol)
