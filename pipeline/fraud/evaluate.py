@@ -366,3 +366,26 @@ def evaluate(
             wh = run_simulated(spec, start, end, Path(tmp) / "warehouse", warmup=warmup, echo=echo)
             per_world[spec.seed] = _evaluate_one(wh, spec, start, end)
     return pool(per_world)
+
+
+def simulator_profile_scores(spec: SimSpec, day: date) -> dict[str, float]:
+    """Balanced accuracy, sensitivity and specificity of ``clout fraud classify``'s
+    ``suspicious`` on one day's simulated follower samples against the simulator's ``is_fake``
+    (:meth:`World.labels`), the simulator's line beside the real sets' in the README."""
+    from pipeline.fraud.classify import classify_profiles
+
+    world = spec.world()
+    profiles = world.frame("follower_samples", day)
+    truth = world.labels(day, day)["fake_followers"]
+    m = profiles.merge(truth, on=["platform", "account_id", "follower_id"])
+    flagged = (classify_profiles(m)["category"] == "suspicious").to_numpy()
+    fake = m["is_fake"].to_numpy(bool)
+    sens = float((flagged & fake).sum() / fake.sum())
+    spec_ = float((~flagged & ~fake).sum() / (~fake).sum())
+    return {
+        "n": len(m),
+        "fake": int(fake.sum()),
+        "balanced_accuracy": (sens + spec_) / 2,
+        "sensitivity": sens,
+        "specificity": spec_,
+    }

@@ -10,7 +10,8 @@ beyond the warehouse views:
   with the prior of the follower's own audience (``fraud_audience_history`` plus the day),
   computed once for both marts of a day (kept while its input files stay the same);
 * the thresholds of ``expectations/marts/fraud_flags.json`` as DuckDB variables
-  (:mod:`pipeline.fraud.thresholds`).
+  (:mod:`pipeline.fraud.thresholds`), and the classifier's error rates that
+  ``authenticity_pct_28d`` corrects for (:func:`classifier_variables`).
 
 The signal models ``sql/fraud_<name>.sql`` are registered as views (``fraud_growth``,
 ``fraud_posts``, ...; ``audience_composition`` and ``engagement_peers`` are shared by both
@@ -35,7 +36,13 @@ import pyarrow.compute as pc
 
 from pipeline.contracts import SOURCE_TABLES
 from pipeline.fraud import thresholds
-from pipeline.fraud.classify import audience_prior_log_odds, classify_profiles, recategorize
+from pipeline.fraud.classify import (
+    SHARE_SENSITIVITY,
+    SHARE_SPECIFICITY,
+    audience_prior_log_odds,
+    classify_profiles,
+    recategorize,
+)
 from pipeline.sqlfiles import macros_sql, sql_text
 from pipeline.warehouse.storage import Partition, Warehouse
 
@@ -70,6 +77,17 @@ _PROFILE_COLUMNS = (
     "username_digit_count",
     "account_age_days",
 )
+
+
+def classifier_variables() -> dict[str, float]:
+    """The DuckDB variables of the profile classifier's error rates (sensitivity and
+    specificity of ``suspicious`` on public labelled accounts, :data:`SHARE_SENSITIVITY` and
+    :data:`SHARE_SPECIFICITY`), with which ``fraud_audience_composition`` turns the pooled
+    suspicious share into an estimate of the true bot share (Rogan-Gladen)."""
+    return {
+        "fraud_classifier_sensitivity": SHARE_SENSITIVITY,
+        "fraud_classifier_specificity": SHARE_SPECIFICITY,
+    }
 
 
 def all_sql() -> list[str]:
@@ -151,7 +169,7 @@ def _classified(con: duckdb.DuckDBPyConnection, wh: Warehouse, dt: date) -> pa.T
 def prepare(con: duckdb.DuckDBPyConnection, wh: Warehouse, first: date, last: date) -> None:
     """Register the thresholds, the classified follower samples of day ``last`` and the signal
     views on ``con`` (which already has the warehouse views, the macros and the day variable)."""
-    values = thresholds.thresholds()
+    values = thresholds.thresholds() | classifier_variables()
     thresholds.check_sql(all_sql(), values)
     thresholds.set_variables(con, values)
     con.execute(f'create or replace temp view "{HISTORY_VIEW[0]}" as {sql_text(HISTORY_VIEW[1])}')

@@ -22,6 +22,7 @@ from pipeline.contracts import PLATFORMS
 
 from ._arrays import Array, HashDraws, int_strings, permute_bits, take_strings
 from ._keys import S_FOLLOWERS
+from .bots import bot_profiles
 
 if TYPE_CHECKING:
     from .world import World
@@ -52,7 +53,9 @@ def follower_profiles(keys: Array, fake_share: Array, seed: int) -> tuple[dict[s
     hu, hn = draws.uniform, draws.normal
 
     fake = hu(0) < fake_share
-    crude = hu(1) < 0.65  # among bots: crude vs. sophisticated
+    # bots from the published distributions of simulator.bots (slots 40-63); slots 1, 20-27,
+    # 30-33 and 36 drew the earlier hand-made crude/sophisticated bots and are now unused
+    bot = bot_profiles(draws, first_slot=40)
     mass = hu(2) < _PEOPLE_MASS_RATE  # among people: mass followers
     celeb = hu(3) < _PEOPLE_CELEB_RATE  # among people: influencers
 
@@ -64,14 +67,10 @@ def follower_profiles(keys: Array, fake_share: Array, seed: int) -> tuple[dict[s
         value = np.where(fake, bot(), real())
         return np.clip(np.floor(value), lo, hi).astype(np.int64)
 
-    def by_crude(crude_v: Callable[[], Array], smart_v: Callable[[], Array]) -> Callable[[], Array]:
-        return lambda: np.where(crude, crude_v(), smart_v())
-
-    # real people vs. bots: crude bots (no picture, no posts, digit-heavy, young) and
-    # sophisticated bots that look almost real; the two populations overlap on every field
+    # real people vs. bots (bots from the published distributions of simulator.bots)
     follower_count = pick(
         lambda: np.where(celeb, lognormal(12_000, 1.0, 4), lognormal(280, 1.4, 5)),
-        by_crude(lambda: lognormal(15, 1.2, 20), lambda: lognormal(120, 1.0, 21)),
+        lambda: bot["follower_count"],
         0,
         50_000_000,
     )
@@ -81,32 +80,27 @@ def follower_profiles(keys: Array, fake_share: Array, seed: int) -> tuple[dict[s
             1500 + hu(6) * 6000,
             np.where(celeb, lognormal(*_CELEB_FOLLOWING, 6), lognormal(*_PERSON_FOLLOWING, 7)),
         ),
-        by_crude(lambda: lognormal(2200, 0.6, 22), lambda: lognormal(900, 0.7, 23)),
+        lambda: bot["following_count"],
         0,
         7500,
     )
     media_count = pick(
         lambda: np.where(hu(7) < 0.10, 0, lognormal(70, 1.2, 10)),
-        by_crude(
-            lambda: np.where(hu(24) < 0.7, np.floor(hu(25) * 3), lognormal(4, 0.8, 26)),
-            lambda: lognormal(12, 1.0, 27),
-        ),
+        lambda: bot["media_count"],
         0,
         20_000,
     )
-    has_pic = hu(8) < np.where(fake, np.where(crude, 0.25, 0.8), 0.92)
-    is_private = hu(9) < np.where(fake, np.where(crude, 0.1, 0.25), 0.38)
+    has_pic = np.where(fake, bot["has_profile_pic"], hu(8) < 0.92)
+    is_private = np.where(fake, bot["is_private"], hu(9) < 0.38)
     bio = pick(
         lambda: np.where(hu(10) < 0.4, 0, 5 + hu(11) * 145),
-        lambda: np.where(
-            hu(30) < np.where(crude, 0.85, 0.5), 0, 5 + hu(31) * np.where(crude, 35, 120)
-        ),
+        lambda: bot["biography_length"],
         0,
         150,
     )
     age_days = pick(
         lambda: lognormal(1600, 0.7, 11),
-        by_crude(lambda: lognormal(150, 0.8, 32), lambda: lognormal(500, 0.8, 33)),
+        lambda: bot["account_age_days"],
         1,
         6000,
     )
@@ -117,16 +111,11 @@ def follower_profiles(keys: Array, fake_share: Array, seed: int) -> tuple[dict[s
             [0, 1 + dig_v * 2, 3 + dig_v * 2],
             5 + dig_v * 4,
         ),
-        by_crude(
-            lambda: np.select(
-                [dig_u < 0.15, dig_u < 0.45], [dig_v * 2, 2 + dig_v * 2], 4 + dig_v * 5
-            ),
-            lambda: np.select([dig_u < 0.45, dig_u < 0.7], [0, 1 + dig_v * 3], 4 + dig_v * 4),
-        ),
+        lambda: bot["username_digit_count"],
         0,
         12,
     )
-    ulen = pick(lambda: 12 + 3 * hn(37), lambda: 13 + 3 * hn(36), 3, 30)
+    ulen = pick(lambda: 12 + 3 * hn(37), lambda: bot["username_length"], 3, 30)
     ulen = np.maximum(ulen, digits + 2)
     profile = {
         "follower_count": follower_count,

@@ -14,6 +14,7 @@ from test_fraud_flags import BOT, REAL, samples, steady
 
 from pipeline.contracts import MARTS
 from pipeline.flows.marts import build_day, compute_mart
+from pipeline.fraud.classify import SHARE_SENSITIVITY, SHARE_SPECIFICITY
 from pipeline.warehouse.storage import Partition, Warehouse
 
 PCTS = ("real_pct", "suspicious_pct", "mass_followers_pct", "influencer_followers_pct")
@@ -28,6 +29,14 @@ def accounts(wh: Warehouse, *ids: str) -> None:
 
 def quality(wh: Warehouse) -> dict[str, dict]:
     return {r["account_id"]: r for r in compute_mart(wh, "audience_quality", D).to_pylist()}
+
+
+def corrected(suspicious: float, sampled: float) -> float:
+    """1 - the Rogan-Gladen bot share at the shipped error rates (0.85, 0.93), by hand."""
+    bots = (suspicious / sampled + SHARE_SPECIFICITY - 1) / (
+        SHARE_SENSITIVITY + SHARE_SPECIFICITY - 1
+    )
+    return 1.0 - min(max(bots, 0.0), 1.0)
 
 
 def test_composition_by_hand(wh: Warehouse) -> None:
@@ -61,8 +70,28 @@ def test_samples_of_the_28_days_are_pooled(wh: Warehouse) -> None:
     q = quality(wh)["a1"]
     assert (q["followers_sampled"], q["authenticity_pct"]) == (10, 50.0)
     assert q["followers_sampled_28d"] == 10 + 40 + 10  # the day 28 back is out
-    assert q["authenticity_pct_28d"] == pytest.approx(100.0 * (5 + 20 + 10) / 60)
     assert q["suspicious_pct_28d"] == pytest.approx(100.0 * (5 + 20) / 60)
+    # no mass followers: every person counts as authentic; 25 of 60 labelled suspicious
+    assert q["authenticity_pct_28d"] == pytest.approx(100.0 * corrected(25, 60))
+
+
+def test_authenticity_28d_corrects_the_labels_error_rates(wh: Warehouse) -> None:
+    """By hand: 6 real, 2 mass followers, 2 bots. Apparent suspicious share 0.2; with
+    sensitivity 0.85 and specificity 0.93 the true bot share is (0.2 - 0.07) / 0.78 = 1/6; the
+    5/6 people split 6 : 2 into authentic and mass followers: 5/6 * 6/8 = 62.5 %. A clean sample
+    stays at 100 (the correction never goes below 0 bots), an all-bot one at 0."""
+    assert (SHARE_SENSITIVITY, SHARE_SPECIFICITY) == (0.85, 0.93)
+    accounts(wh, "mixed", "clean", "bots")
+    rows = {"mixed": [REAL] * 6 + [MASS] * 2 + [BOT] * 2, "clean": [REAL] * 10, "bots": [BOT] * 5}
+    stage(wh, "follower_samples", D, [
+        {**r, "platform": "instagram", "account_id": a, "follower_id": f"{a}{i}"}
+        for a, rs in rows.items() for i, r in enumerate(rs)
+    ])  # fmt: skip
+    q = quality(wh)
+    assert q["mixed"]["suspicious_pct_28d"] == 20.0 and q["mixed"]["authenticity_pct"] == 60.0
+    assert q["mixed"]["authenticity_pct_28d"] == pytest.approx(62.5)
+    assert q["clean"]["authenticity_pct_28d"] == 100.0
+    assert q["bots"]["authenticity_pct_28d"] == 0.0
 
 
 # +1.4 of evidence (picture -0.4, empty bio +0.7, 3 digits in 10 +0.6, two months old +0.5):
@@ -83,14 +112,16 @@ def test_borderline_followers_are_judged_within_their_audience(wh: Warehouse) ->
     ])  # fmt: skip
     q = quality(wh)
     assert q["bought"]["authenticity_pct"] == 50.0  # the borderline half passes as real
-    assert q["bought"]["authenticity_adj_pct"] == q["bought"]["authenticity_pct_28d"] == 0.0
+    assert q["bought"]["authenticity_adj_pct"] == 0.0
     assert q["bought"]["suspicious_pct_28d"] == 50.0  # population prior, the prior's input
-    assert q["clean"]["authenticity_pct"] == q["clean"]["authenticity_pct_28d"] == 100.0
+    assert q["clean"]["authenticity_pct"] == q["clean"]["authenticity_adj_pct"] == 100.0
+    # the 28-day share is the corrected count, not the audience judgement
+    assert q["bought"]["authenticity_pct_28d"] == pytest.approx(100.0 * corrected(10, 20))
 
 
-def test_rows_without_the_adjusted_column_pool_their_plain_authenticity(wh: Warehouse) -> None:
-    """Partitions written before authenticity_adj_pct existed read it as NULL; the pool then
-    takes their authenticity_pct."""
+def test_rows_without_the_adjusted_column_still_pool(wh: Warehouse) -> None:
+    """Partitions written before authenticity_adj_pct existed read it as NULL: the pool does not
+    need it (nor mass_followers_pct, NULL here: no mass followers)."""
     accounts(wh, "a1")
     old = {"platform": "instagram", "account_id": "a1", "followers_sampled": 10,
            "authenticity_pct": 40.0, "suspicious_pct": 60.0}  # fmt: skip
@@ -101,7 +132,7 @@ def test_rows_without_the_adjusted_column_pool_their_plain_authenticity(wh: Ware
     wh.write_table(Partition.of("marts", "audience_quality", day), table, "old-run")
     stage(wh, "follower_samples", D, samples("a1", 10, 0))
     q = quality(wh)["a1"]
-    assert q["authenticity_pct_28d"] == pytest.approx(100.0 * (10 + 4) / 20)
+    assert q["authenticity_pct_28d"] == pytest.approx(100.0 * corrected(6, 20))
 
 
 def test_score_blend_by_hand(wh: Warehouse) -> None:
@@ -126,8 +157,11 @@ def test_spike_days_lower_growth_health(wh: Warehouse) -> None:
     q = quality(wh)["a1"]
     assert q["growth_health"] == 75.0
     assert q["authenticity_pct"] == 50.0 and q["reachability_pct"] == 50.0
-    # (0.40 * 50 + 0.15 * 50 + 0.15 * 75) / 0.70
-    assert q["audience_quality_score"] == pytest.approx((20 + 7.5 + 11.25) / 0.70)
+    # 10 of 20 labelled suspicious: authenticity_pct_28d 100 * (1 - 0.43 / 0.78) = 44.87
+    auth = 100.0 * corrected(10, 20)
+    assert q["authenticity_pct_28d"] == pytest.approx(auth)
+    # (0.40 * auth + 0.15 * 50 + 0.15 * 75) / 0.70
+    assert q["audience_quality_score"] == pytest.approx((0.40 * auth + 7.5 + 11.25) / 0.70)
 
 
 def test_engagement_score_is_50_at_the_peer_median(wh: Warehouse) -> None:

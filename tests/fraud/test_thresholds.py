@@ -9,7 +9,7 @@ import great_expectations as gx
 import pytest
 
 from pipeline.fraud import thresholds as th
-from pipeline.fraud.views import all_sql
+from pipeline.fraud.views import all_sql, classifier_variables
 from pipeline.staging.suites import SuiteError
 
 
@@ -28,6 +28,8 @@ def test_every_expectation_flags_never_rejects() -> None:
 
 def test_every_variable_the_sql_reads_is_defined_once() -> None:
     values = th.thresholds()
+    assert not set(values) & set(classifier_variables())
+    values |= classifier_variables()
     used = set().union(*(th.sql_variables(t) for t in all_sql()))
     assert used and used <= set(values)
     assert set(values) <= used, f"defined but unused: {sorted(set(values) - used)}"

@@ -19,7 +19,7 @@ flags as (
         authenticity_pct_28d as observed,
         100.0 as expected,
         getvariable('fraud_authenticity_min_pct') as threshold,
-        printf('only %.0f%% of %d followers sampled in the 28 days to %s look like real people or influencers judged within this audience (%.0f%% suspicious on their profile alone; today %.0f%% mass followers); below %.0f%% is often a sign of bought followers',
+        printf('only %.0f%% of %d followers sampled in the 28 days to %s are estimated to be real people or influencers (%.0f%% labelled suspicious, corrected for the classifier error rates; today %.0f%% mass followers); below %.0f%% is often a sign of bought followers',
             authenticity_pct_28d, followers_sampled_28d, strftime(getvariable('dt'), '%Y-%m-%d'),
             suspicious_pct_28d, mass_followers_pct, getvariable('fraud_authenticity_min_pct')) as explanation
     from composition

@@ -5,8 +5,10 @@
 -- followers following fewer than 1,500 accounts. NULL where no follower was sampled.
 -- followers_sampled_28d, authenticity_pct_28d and suspicious_pct_28d pool the day's sample with
 -- the 27 days before (this mart's own earlier rows): the stable estimate of the audience.
--- authenticity_adj_pct and authenticity_pct_28d judge each follower within its audience (the
--- account's own 28-day bot rate as the classifier's prior; fraud_audience_composition).
+-- authenticity_pct_28d corrects the pooled suspicious share for the classifier's known error
+-- rates (Rogan-Gladen); authenticity_adj_pct judges each of the day's followers within its
+-- audience (the account's own 28-day bot rate as the classifier's prior). Both in
+-- fraud_audience_composition.
 --
 -- audience_quality_score (0-100) is a weighted mean of five components, each 0-100:
 --   40 %  authenticity_pct_28d
