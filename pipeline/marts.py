@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline.schemas import MARTS
 from pipeline.stage import connect
 from pipeline.warehouse.catalog import register_views
-from pipeline.warehouse.storage import Partition, Warehouse
+from pipeline.warehouse.storage import Partition, Warehouse, failpoint
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ def build_mart(wh: Warehouse, name: str, dt: date, run_id: str) -> int:
     from pipeline.fraud.marts import BUILDERS
     from pipeline.scoring.marts import BUILDERS as SCORING_BUILDERS
 
+    failpoint(f"mart.{name}")  # the marts before it built and published
     builders = {**BUILDERS, **SCORING_BUILDERS}
     if name in builders:
         return builders[name](wh, dt, run_id)
