@@ -26,6 +26,13 @@ for _k in [k for k in os.environ if k.startswith("CLOUT_") and k != "CLOUT_RETRY
     del os.environ[_k]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the slow tests first (in their usual order): the workers start on the
+    long runs and end together on the short tests, not one of them alone on a late long file."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # a stable sort
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(_HOME, ignore_errors=True)
 
