@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test bench lint clean
+.PHONY: install run test test-fast bench lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,18 @@ install: $(STAMP)
 run: install
 	$(BIN)/clout demo --days 7
 
-## test: the whole test suite
+# pytest-xdist workers (2 cores: one per core; PYTEST_WORKERS=0 runs in this process only);
+# --dist loadfile keeps a module's tests, and its module-scoped runs, on one worker
+PYTEST_WORKERS ?= 2
+PYTEST_XDIST   := -n $(PYTEST_WORKERS) --dist loadfile
+
+## test: the whole test suite, with the 40 slowest tests listed at the end
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_XDIST) --durations=40
+
+## test-fast: the inner loop, without the slow tests (end to end, crash, airflow standalone)
+test-fast: install
+	$(BIN)/python -m pytest -q $(PYTEST_XDIST) -m "not slow"
 
 ## bench: the performance benchmark (BENCH_ACCOUNTS=100000 by default)
 bench: install

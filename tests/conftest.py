@@ -1,13 +1,17 @@
 """Shared fixtures. Airflow reads its configuration at first import, so the test session's
 AIRFLOW_HOME (a temporary folder with a SQLite metadata DB) is set here, before any test imports
-airflow; the DB is migrated lazily by the ``airflow_home`` fixture."""
+airflow. ``airflow db migrate`` runs at most once per test run, even with pytest-xdist: the
+``migrated_airflow_db`` fixture migrates a template DB under a file lock, and each Airflow home
+a test needs (this process's, ``clout demo``'s) starts as a copy of it."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,12 +26,62 @@ for _k in [k for k in os.environ if k.startswith("CLOUT_") and k != "CLOUT_RETRY
     del os.environ[_k]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the slow tests first (in their usual order): the workers start on the
+    long runs and end together on the short tests, not one of them alone on a late long file."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # a stable sort
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_HOME, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def airflow_home() -> Path:
-    """A migrated Airflow home for dag.test() (once per session)."""
+def migrated_airflow_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A freshly migrated Airflow metadata DB (SQLite file) to copy, never to open: one per
+    test run, shared by the xdist workers (their base temp folders share a parent)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    home = shared / "airflow-template"
+    db = home / "airflow.db"
+    with (shared / "airflow-template.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (home / ".migrated").exists():
+            from pipeline.airflow_local import prepare_airflow_home
+
+            shutil.rmtree(home, ignore_errors=True)
+            saved = dict(os.environ)
+            try:
+                prepare_airflow_home(home)  # `airflow db migrate` as `clout demo` runs it
+            finally:  # it points this process at ``home``: point it back
+                os.environ.clear()
+                os.environ.update(saved)
+    return db
+
+
+def _home_from(template: Path, home: Path) -> Path:
+    """``home`` as an Airflow home whose metadata DB is a copy of the migrated ``template``
+    (``pipeline.airflow_local.prepare_airflow_home`` then finds it migrated)."""
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, home / "airflow.db")
+    (home / ".migrated").touch()
+    return home
+
+
+@pytest.fixture(scope="session")
+def make_airflow_home(migrated_airflow_db: Path) -> Callable[[Path], Path]:
+    """Turn a folder into a migrated Airflow home (for processes that a test starts)."""
+    return lambda home: _home_from(migrated_airflow_db, home)
+
+
+@pytest.fixture(scope="session")
+def airflow_home(migrated_airflow_db: Path) -> Path:
+    """This process's Airflow home, migrated, for dag.test() and DagBag."""
     from pipeline.airflow_local import prepare_airflow_home
 
-    prepare_airflow_home(_HOME)
+    prepare_airflow_home(_home_from(migrated_airflow_db, _HOME))
     return _HOME
 
 

@@ -1,42 +1,63 @@
-"""SIGKILL a nightly run at many points (during extraction, inside a partition swap, between a
-swap and its manifest, while publishing): readers never see a half partition, nothing is
-duplicated, and the rerun gives the identical warehouse."""
+"""SIGKILL a nightly run at named failpoints (during extraction, inside a partition swap, between
+a swap and its manifest, during the marts, while publishing the catalog): readers never see a
+half partition, nothing is duplicated, no killed run marks the day complete, and the rerun gives
+the identical warehouse.
+
+The kills are deterministic: ``CLOUT_FAILPOINT=name[:n]`` makes the run SIGKILL itself the n-th
+time it reaches ``failpoint("name")`` (``pipeline.warehouse.storage.failpoint``), no timing."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.flows.runlog import day_complete
 from pipeline.contracts import MARTS, SOURCE_TABLES
-from pipeline.simulator.server import Faults, SimulatorThread
+from pipeline.simulator.server import SimulatorThread
 from pipeline.warehouse.catalog import register_views
-from pipeline.warehouse.storage import Warehouse
+from pipeline.warehouse.storage import Warehouse, sha256_file
 
 DAY = "2026-05-01"
 pytestmark = pytest.mark.slow
 
+#: Kills in this order on one warehouse, each run starting over what the previous ones left.
+#: A run lands 15 raw partitions (5 tables x 3 platforms, 4 streams at a time), then per table a
+#: quarantine and a staging partition, then the marts in ``MARTS`` order, then the catalog.
+KILLS = [
+    "extract.page:6",  # during extraction: pages fetched into work folders, none swapped in yet
+    "swap.raw:8",  # inside a raw partition swap, 7 raw partitions in place
+    "manifest.staging:2",  # a staged partition in place, its manifest not yet written
+    "swapped.staging:1",  # inside a swap: a staged partition replaced, the old one not yet removed
+    "mart.fraud_flags",  # during the marts: influencer_daily built, fraud_flags not yet
+    "catalog",  # while publishing: the new catalog built, not yet swapped in
+]
+
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[SimulatorThread]:
-    # slow pages stretch the extraction so that timed kills land inside it
-    with SimulatorThread(accounts=80, seed=4, faults=Faults(slow_ms=40)) as s:
+    with SimulatorThread(accounts=30, seed=4) as s:
         yield s
+
+
+def _env(sim: SimulatorThread, root: Path) -> dict[str, str]:
+    return dict(CLOUT_WAREHOUSE=str(root), CLOUT_API_URL=sim.url, CLOUT_API_TOKEN=sim.token,
+                CLOUT_PII_KEY="k", CLOUT_PAGE_SIZE="100")  # fmt: skip
 
 
 def _start(sim: SimulatorThread, root: Path, failpoint: str = "") -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUT_")}
-    env.update(CLOUT_WAREHOUSE=str(root), CLOUT_API_URL=sim.url, CLOUT_API_TOKEN=sim.token,
-               CLOUT_PII_KEY="k", CLOUT_PAGE_SIZE="200", CLOUT_FAILPOINT=failpoint)  # fmt: skip
+    env.update(_env(sim, root), CLOUT_FAILPOINT=failpoint)
     return subprocess.Popen(
         [sys.executable, "-m", "pipeline.cli", "run", "--date", DAY],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -77,29 +98,42 @@ def _assert_readers_see_whole_partitions(wh: Warehouse) -> None:
         con.execute(f"select count(*) from {name}").fetchall()
 
 
+def _assert_manifests_match_partitions(wh: Warehouse) -> None:
+    for layer in ("raw", "staging", "quarantine", "marts"):
+        manifests = sorted((wh.root / "_manifests" / layer).rglob("*.json"))
+        assert manifests, layer
+        for manifest in manifests:
+            part = wh.root / manifest.relative_to(wh.root / "_manifests").with_suffix("")
+            files = {f["name"]: f["sha256"] for f in json.loads(manifest.read_text())["files"]}
+            assert files == {f.name: sha256_file(f) for f in part.iterdir()}, part
+
+
 def test_kills_never_leave_half_partitions_and_rerun_is_identical(
-    sim: SimulatorThread, tmp_path: Path
+    sim: SimulatorThread, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reference = Warehouse(tmp_path / "reference")
-    _run(sim, reference.root)
+    from pipeline.config import reload_settings
+    from pipeline.flows.influencer_daily import run_day
+
+    reference = Warehouse(tmp_path / "reference")  # an uninterrupted run, in this process
+    for k, v in _env(sim, reference.root).items():
+        monkeypatch.setenv(k, v)
+    reload_settings()
+    run_day(date.fromisoformat(DAY))
+    monkeypatch.undo()
+    reload_settings()
     crashed = Warehouse(tmp_path / "crashed")
 
-    # named points inside the storage layer, then kills at times spread over the run
-    for point in ("swap:3", "manifest:5", "swap:9", "manifest:14", "swap:20", "catalog:1"):
+    for point in KILLS:
         proc = _start(sim, crashed.root, point)
-        proc.wait(timeout=600)
-        assert proc.returncode == -signal.SIGKILL, (
-            point,
-            proc.stderr.read().decode()[-1500:] if proc.stderr else "",
-        )
+        _, err = proc.communicate(timeout=600)
+        name, _, nth = point.partition(":")
+        assert proc.returncode == -signal.SIGKILL, (point, err.decode()[-1500:])
+        assert f"clout: failpoint {name}:{nth or 1} reached" in err.decode(), point
         _assert_readers_see_whole_partitions(crashed)
-    for delay in (0.8, 1.6, 2.4, 3.5):
-        proc = _start(sim, crashed.root)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=60)
-        _assert_readers_see_whole_partitions(crashed)
+        assert not day_complete(crashed, "influencer_daily", date.fromisoformat(DAY)), point
 
     _run(sim, crashed.root)
     _assert_readers_see_whole_partitions(crashed)
+    _assert_manifests_match_partitions(crashed)
+    assert day_complete(crashed, "influencer_daily", date.fromisoformat(DAY))
     assert _content(crashed) == _content(reference)

@@ -18,6 +18,8 @@ from pipeline.warehouse.storage import Partition, Warehouse
 
 DAY = date(2026, 3, 1)
 RATE = 0.05
+ACCOUNTS = 80  # bad rows in every table but audience (whose rows are never corrupted)
+pytestmark = pytest.mark.slow
 
 
 def _run(url: str, token: str, root: Path, mp: pytest.MonkeyPatch) -> Warehouse:
@@ -39,10 +41,10 @@ def runs(
 ) -> Iterator[tuple[Warehouse, Warehouse, SimulatorThread]]:
     mp = pytest.MonkeyPatch()
     base = tmp_path_factory.mktemp("malformed")
-    with SimulatorThread(accounts=150, seed=5) as clean_sim:
+    with SimulatorThread(accounts=ACCOUNTS, seed=5) as clean_sim:
         clean = _run(clean_sim.url, clean_sim.token, base / "clean", mp)
     faults = Faults(malformed_rate=RATE, seed=9)
-    with SimulatorThread(accounts=150, seed=5, faults=faults) as bad_sim:
+    with SimulatorThread(accounts=ACCOUNTS, seed=5, faults=faults) as bad_sim:
         dirty = _run(bad_sim.url, bad_sim.token, base / "dirty", mp)
         yield clean, dirty, bad_sim
     mp.undo()

@@ -36,7 +36,7 @@ from tenacity import (
 
 from pipeline.contracts import PLATFORMS, SOURCE_TABLES, Table
 from pipeline.extract.pii import pseudonymise
-from pipeline.warehouse.storage import Partition, Warehouse
+from pipeline.warehouse.storage import Partition, Warehouse, failpoint
 
 log = logging.getLogger(__name__)
 
@@ -262,6 +262,7 @@ def _land_stream(
                 digest.update(line)
                 rows += len(doc["data"])
                 pages += 1
+                failpoint("extract.page")  # a page written to the work folder, not yet swapped in
         wh.publish_dir(
             part,
             work,

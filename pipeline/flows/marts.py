@@ -32,7 +32,7 @@ from pipeline.fraud import views as fraud_views
 from pipeline.scoring import prepare as scoring
 from pipeline.sqlfiles import macros_sql, sql_text
 from pipeline.warehouse.catalog import connect, register_views
-from pipeline.warehouse.storage import Partition, Warehouse
+from pipeline.warehouse.storage import Partition, Warehouse, failpoint
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,7 @@ def build_mart(
     Returns rows per day."""
     spec = MART_SPECS[name]
     last = last or first
+    failpoint(f"mart.{name}")  # crash tests: the marts before it built and published
     table = compute_mart(wh, name, first, last, prepare)
     per_day: dict[str, int] = {}
     for day in days(first, last):

@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import signal
+import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -62,18 +63,33 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def failpoint(name: str) -> None:
-    """Crash-test hook: SIGKILL this process at the named point when ``CLOUT_FAILPOINT`` says
-    so (``name`` or ``name:N`` for the N-th time it is reached). Inert otherwise."""
-    point, _, nth = os.environ.get("CLOUT_FAILPOINT", "").partition(":")
-    if point != name:
+    """Crash-test hook: SIGKILL this process at a named point when ``CLOUT_FAILPOINT`` says so.
+
+    ``CLOUT_FAILPOINT=point[:N]`` kills the process the N-th time (default 1) it reaches a
+    failpoint named ``point`` or one below it in dotted names: ``swap`` counts every
+    ``swap.raw``, ``swap.staging``, ... while ``swap.marts`` counts only the marts' swaps. Hits are
+    counted per process, across its threads; one line on stderr names the point before the kill.
+    Inert when the variable is unset or names another point.
+    """
+    spec = os.environ.get("CLOUT_FAILPOINT")
+    if not spec:
         return
-    target = int(nth or 1)
-    _FAILPOINT_HITS[name] = _FAILPOINT_HITS.get(name, 0) + 1
-    if _FAILPOINT_HITS[name] == target:
-        os.kill(os.getpid(), signal.SIGKILL)
+    point, _, nth = spec.partition(":")
+    if name != point and not name.startswith(point + "."):
+        return
+    try:
+        target = int(nth or 1)
+    except ValueError:
+        raise ValueError(f"CLOUT_FAILPOINT={spec!r}: expected NAME or NAME:N (N >= 1)") from None
+    with _FAILPOINT_LOCK:
+        _FAILPOINT_HITS[point] = hits = _FAILPOINT_HITS.get(point, 0) + 1
+        if hits == target:
+            os.write(2, f"clout: failpoint {point}:{hits} reached at {name}: SIGKILL\n".encode())
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 _FAILPOINT_HITS: dict[str, int] = {}
+_FAILPOINT_LOCK = threading.Lock()
 
 
 def sha256_file(path: Path) -> str:
@@ -175,13 +191,14 @@ class Warehouse:
         live = self.path(part)
         live.parent.mkdir(parents=True, exist_ok=True)
         _fsync_dir(new_dir)
-        failpoint("swap")
+        failpoint(f"swap.{part.layer}")  # the new partition complete, not yet in place
         if live.exists():
             if not _exchange(new_dir, live):
                 old = new_dir.with_name(new_dir.name + ".old")
                 os.rename(live, old)
                 os.rename(new_dir, live)
                 new_dir = old
+            failpoint(f"swapped.{part.layer}")  # in place; the old one not yet removed
             shutil.rmtree(new_dir, ignore_errors=True)  # now holds the old partition
         else:
             os.rename(new_dir, live)
@@ -229,7 +246,7 @@ class Warehouse:
             **(extra or {}),
         }
         self.swap_in(part, work)
-        failpoint("manifest")
+        failpoint(f"manifest.{part.layer}")
         self.write_manifest(part, manifest)
         return manifest
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[SimulatorThread]:
-    with SimulatorThread(accounts=120, seed=11) as s:
+    with SimulatorThread(accounts=40, seed=11) as s:
         yield s
 
 

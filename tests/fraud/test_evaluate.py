@@ -7,12 +7,14 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.fraud.evaluate import SimSpec, evaluate, evaluate_warehouse, pool, run_simulated
 
 
+@pytest.mark.slow  # runs the pipeline against a simulator for three days
 def test_small_simulated_run_gives_a_table_per_signal(tmp_path: Path) -> None:
     spec = SimSpec(seed=5, accounts=40, followers_sampled=30, campaigns=4)
     day = date(2026, 3, 10)
@@ -109,6 +111,7 @@ def test_cli_errors_are_one_line() -> None:
     assert result.exit_code == 1 and "give one --seed" in result.output
 
 
+@pytest.mark.slow  # two simulated worlds, two days each, through the pipeline
 def test_cli_pools_two_small_worlds() -> None:
     result = CliRunner().invoke(
         app,
