@@ -22,8 +22,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.flows.runlog import day_complete
 from pipeline.contracts import MARTS, SOURCE_TABLES
+from pipeline.flows.runlog import day_complete
 from pipeline.simulator.server import SimulatorThread
 from pipeline.warehouse.catalog import register_views
 from pipeline.warehouse.storage import Warehouse, sha256_file

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.flows.backfill import BackfillReport
 from pipeline.config import reload_settings
+from pipeline.flows.backfill import BackfillReport
 from pipeline.simulator.server import SimulatorThread
 from pipeline.warehouse.storage import Warehouse
 
