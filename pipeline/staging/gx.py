@@ -70,6 +70,8 @@ def with_derived(data: pa.Table, derived: Mapping[str, str], run_ts: datetime) -
 
 
 _SITE = "clout"
+#: Validation results the Data Docs index lists (newest first); older pages stay on disk.
+DOCS_INDEX_LIMIT = 400
 
 
 def _context(docs_dir: Path | None) -> AbstractDataContext:
@@ -108,7 +110,10 @@ def _context(docs_dir: Path | None) -> AbstractDataContext:
                     "class_name": "TupleFilesystemStoreBackend",
                     "base_directory": str(docs_dir),
                 },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "site_index_builder": {
+                    "class_name": "DefaultSiteIndexBuilder",
+                    "validation_results_limit": DOCS_INDEX_LIMIT,
+                },
             }
         }
     return gx.get_context(mode="ephemeral", project_config=config)
@@ -180,6 +185,8 @@ def validate_with_gx(
             name=f"{table} {dt.isoformat()}", data=batch_definition, suite=suite
         )
     )
+    store = context.validation_results_store
+    before = set(store.list_keys()) if docs_dir is not None else set()
     result = definition.run(
         batch_parameters={"dataframe": frame},
         expectation_parameters={"run_ts": run_ts},
@@ -187,7 +194,16 @@ def validate_with_gx(
         run_id=RunIdentifier(run_name=run_id, run_time=run_ts),
     )
     if docs_dir is not None:
-        context.build_data_docs(site_names=[_SITE])
+        # only this run's result page and the suite pages are rendered; the index is rebuilt
+        # (a full rebuild re-renders every stored result: quadratic over a backfill)
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+        )
+
+        new = [k for k in store.list_keys() if k not in before]
+        suites = [ExpectationSuiteIdentifier(name=s.name) for s in context.suites.all()]
+        pages: list[Any] = [*suites, *new]  # GX types one kind per list; its builder takes both
+        context.build_data_docs(site_names=[_SITE], resource_identifiers=pages)
 
     order = {e.id: i for i, e in enumerate(suite.expectations)}
     records: list[tuple[int, ValidationRecord]] = []

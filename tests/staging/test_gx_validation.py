@@ -149,6 +149,19 @@ def test_data_docs_are_written(tmp_path: Path) -> None:
     assert (docs / "expectations" / "audience.html").exists()
 
 
+def test_data_docs_render_only_the_new_result(tmp_path: Path) -> None:
+    """A later validation adds its own page and leaves earlier pages as they were written."""
+    docs = tmp_path / "docs"
+    validate_with_gx("posts", staged("posts", [post(1)]), DT, "run-1", docs, run_ts=RUN_TS)
+    [first] = (docs / "validations").rglob("*.html")
+    first.write_text("kept as written")  # a re-render would overwrite it
+    validate_with_gx("posts", staged("posts", [post(2)]), DT, "run-2", docs, run_ts=RUN_TS)
+    pages = sorted((docs / "validations").rglob("*.html"))
+    assert len(pages) == 2 and first.read_text() == "kept as written"
+    index = (docs / "index.html").read_text()
+    assert all(p.relative_to(docs).as_posix() in index for p in pages)
+
+
 def test_records_to_table() -> None:
     records = validate_with_gx("posts", staged("posts", [post(1)]), DT, "run-1", run_ts=RUN_TS)
     table = records_to_table(records)
