@@ -19,9 +19,10 @@ run: install
 	$(BIN)/clout demo --days 7
 
 # pytest-xdist workers (2 cores: one per core; PYTEST_WORKERS=0 runs in this process only);
-# --dist loadfile keeps a module's tests, and its module-scoped runs, on one worker
+# --dist loadfile keeps a module's tests, and its module-scoped runs, on one worker;
+# --no-loadscope-reorder keeps the order of tests/conftest.py (the longest modules first)
 PYTEST_WORKERS ?= 2
-PYTEST_XDIST   := -n $(PYTEST_WORKERS) --dist loadfile
+PYTEST_XDIST   := -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 ## test: the whole test suite, with the 40 slowest tests listed at the end
 test: install
