@@ -63,7 +63,8 @@ def fraud_evaluate(
     def body() -> None:
         import pyarrow as pa
 
-        from pipeline.fraud.evaluate import SimSpec, evaluate
+        from pipeline.flows.fraud_eval import evaluate
+        from pipeline.fraud.evaluate import SimSpec
 
         seeds = seed or [7]
         specs = [

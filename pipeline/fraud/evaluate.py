@@ -2,11 +2,10 @@
 simulator's ground truth (:meth:`pipeline.simulator.world.World.labels`).
 
 The ground truth is read here and only here: the pipeline never sees it. Either the pipeline
-runs against a :class:`~pipeline.simulator.server.SimulatorThread` into a temporary warehouse
-(:func:`run_simulated`, the same steps as the nightly run: extract, stage, marts; GX
-validation is skipped, it does not change the staged data), or an existing warehouse built from
-a simulator with known seed and size is evaluated (:func:`evaluate_warehouse`). Several
-worlds (seeds) run one after the other and their counts are pooled (:func:`pool`).
+runs against a simulator into a temporary warehouse (:mod:`pipeline.flows.fraud_eval`, which
+owns the orchestration), or an existing warehouse built from a simulator with known seed and
+size is evaluated (:func:`evaluate_warehouse`). Several worlds (seeds) are pooled
+(:func:`pool`). This module only reads warehouses and the ground truth: it runs nothing.
 
 Units of comparison (each a set of keys; precision = |flagged & true| / |flagged|, recall =
 |flagged & true| / |true|):
@@ -28,18 +27,12 @@ Units of comparison (each a set of keys; precision = |flagged & true| / |flagged
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from math import nan
-from pathlib import Path
 
 import pandas as pd
 
-from pipeline.contracts import MARTS, PLATFORMS, SOURCE_TABLES
 from pipeline.simulator.world import World
 from pipeline.warehouse.catalog import query
 from pipeline.warehouse.storage import Warehouse
@@ -65,56 +58,6 @@ class SimSpec:
 
 def days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
-
-
-@contextlib.contextmanager
-def _env(values: dict[str, str]) -> Iterator[None]:
-    from pipeline.config import reload_settings
-
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    reload_settings()
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        reload_settings()
-
-
-def run_simulated(
-    spec: SimSpec, start: date, end: date, root: Path, warmup: int = 14,
-    echo: Callable[[str], object] | None = None,
-) -> Warehouse:  # fmt: skip
-    """Run the nightly steps for [start - warmup, end] against a simulator into ``root``."""
-    from pipeline.flows import influencer_daily as run
-    from pipeline.flows.marts import build_day
-    from pipeline.simulator.server import SimulatorThread
-    from pipeline.staging.pages import stage_table
-
-    with SimulatorThread(world=spec.world()) as sim:
-        env = {
-            "CLOUT_WAREHOUSE": str(root),
-            "CLOUT_API_URL": sim.url,
-            "CLOUT_API_TOKEN": sim.token,
-            "CLOUT_PII_KEY": "fraud-evaluate",
-        }
-        with _env(env):
-            wh = run.warehouse()
-            for d in days(start - timedelta(days=warmup), end):
-                run_id = run.new_run_id(d)
-                for p in PLATFORMS:
-                    run.extract(d, p, run_id)
-                for t in SOURCE_TABLES:
-                    stage_table(wh, t, d, run_id)
-                for m in MARTS:
-                    build_day(wh, m, d, run_id)
-                if echo:
-                    echo(f"ran {d}")
-    return Warehouse(root)
 
 
 def _read(wh: Warehouse, sql: str) -> pd.DataFrame:
@@ -148,11 +91,11 @@ def evaluate_warehouse(
     wh: Warehouse, spec: SimSpec, start: date, end: date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(precision/recall per signal, authenticity accuracy) for days [start, end]."""
-    signals, estimates = _evaluate_one(wh, spec, start, end)
+    signals, estimates = evaluate_one(wh, spec, start, end)
     return signals, authenticity_accuracy(estimates)
 
 
-def _evaluate_one(
+def evaluate_one(
     wh: Warehouse, spec: SimSpec, start: date, end: date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(precision/recall per signal, the authenticity estimates next to their truth)."""
@@ -332,40 +275,6 @@ def pool(per_world: dict[int, tuple[pd.DataFrame, pd.DataFrame]]) -> Evaluation:
 
 def _ratio(value: float) -> str:
     return "-" if pd.isna(value) else f"{value:.3f}"
-
-
-def evaluate(
-    start: date,
-    end: date,
-    specs: Sequence[SimSpec],
-    warehouse: Path | None = None,
-    warmup: int = 14,
-    echo: Callable[[str], object] | None = None,
-    progress: Callable[[str], object] | None = None,
-) -> Evaluation:
-    """Run (unless ``warehouse`` is given) and evaluate one world or several, pooled.
-
-    ``echo`` gets a line per day run, ``progress`` a line per world."""
-    if not specs:
-        raise ValueError("no world to evaluate: give at least one --seed")
-    if end < start:
-        raise ValueError(f"--end {end} is before --start {start}")
-    if len({s.seed for s in specs}) != len(specs):
-        raise ValueError("each --seed may be given once")
-    if warehouse is not None:
-        if len(specs) != 1:
-            raise ValueError("--warehouse holds one world: give one --seed with it")
-        if not Path(warehouse).is_dir():
-            raise FileNotFoundError(f"no warehouse at {warehouse}")
-        return pool({specs[0].seed: _evaluate_one(Warehouse(warehouse), specs[0], start, end)})
-    per_world = {}
-    for spec in specs:
-        if progress:
-            progress(f"world seed={spec.seed}: running {start - timedelta(days=warmup)} to {end}")
-        with tempfile.TemporaryDirectory(prefix="clout-fraud-eval-") as tmp:
-            wh = run_simulated(spec, start, end, Path(tmp) / "warehouse", warmup=warmup, echo=echo)
-            per_world[spec.seed] = _evaluate_one(wh, spec, start, end)
-    return pool(per_world)
 
 
 def simulator_profile_scores(spec: SimSpec, day: date) -> dict[str, float]:

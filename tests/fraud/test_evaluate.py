@@ -11,7 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.fraud.evaluate import SimSpec, evaluate, evaluate_warehouse, pool, run_simulated
+from pipeline.flows.fraud_eval import evaluate, run_simulated
+from pipeline.fraud.evaluate import SimSpec, evaluate_warehouse, pool
 
 
 @pytest.mark.slow  # runs the pipeline against a simulator for three days
