@@ -62,10 +62,13 @@ def _decimal_mark(m: str, suffix: str) -> str:
     )
 
 
-def number_sql(col: str, *, integer: bool = False, rounding: bool = False) -> str:
+def number_sql(
+    col: str, *, integer: bool = False, rounding: bool = False, scale: float = 1.0
+) -> str:
     """SQL reading a number cell (see the module doc) as DOUBLE, or BIGINT with ``integer``;
     NULL for NULL and for text that is no number. With ``rounding`` an integer column rounds
-    any fraction (ad reports: data-driven attribution gives ``3.5`` conversions)."""
+    any fraction (ad reports: data-driven attribution gives ``3.5`` conversions). ``scale``
+    multiplies (a header unit: ``Followers (k)``) and, like a suffix, makes a count approximate."""
     s = clean_sql(col)
     pat = PATTERN.replace("'", "''")
     sign = f"regexp_extract({s}, '{pat}', 1)"
@@ -80,12 +83,13 @@ def number_sql(col: str, *, integer: bool = False, rounding: bool = False) -> st
     factor = " ".join(f"when '{k}' then {v!r}" for k, v in SUFFIXES.items())
     value = (
         f"case when regexp_full_match({s}, '{pat}') and {m} <> '' then "
-        f"try_cast({sign} || {plain} as double) * case {suffix} {factor} else 1.0 end end"
+        f"try_cast({sign} || {plain} as double) * case {suffix} {factor} else 1.0 end * {scale!r} end"
     )
     if not integer:
-        return f"case when isfinite({value}) then {value} end"
+        # rounded to 10 decimals: 3.1 * 0.01 is 0.031, not 0.031000000000000003
+        return f"case when isfinite({value}) then round({value}, 10) end"
     return (
         f"case when {suffix} = '%' then null "
-        f"when {suffix} <> '' then try_cast(round({value}) as bigint) "
+        f"when {suffix} <> '' or {scale != 1.0} then try_cast(round({value}) as bigint) "
         f"when {value} = floor({value}) or {rounding} then try_cast(round({value}) as bigint) end"
     )
