@@ -6,7 +6,9 @@ Header matching is tolerant: :func:`header_key` folds a header to lower-case let
 newlines, underscores and punctuation. ``Ad ID``, ``ad_id``, ``AD-ID``, ``"Ad\\nID"`` and
 ``\\ufeffAd Id`` are all ``adid``; ``Impr.`` is ``impr``; ``Amount spent (EUR)`` is
 ``amountspenteur``. Two different headers that fold to the same key are the same column (the
-first one wins).
+first one wins). Targets no header matches then match a header without its bracketed notes
+(:func:`loose_key`: ``Followers (IG)`` is ``followers``, ``Amount spent (EUR)`` is
+``amountspent``).
 """
 
 from __future__ import annotations
@@ -29,20 +31,33 @@ def header_key(name: str | None) -> str:
     return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", name).casefold())
 
 
+def loose_key(name: str | None) -> str:
+    """:func:`header_key` of a header without its bracketed notes (``Followers (IG)``,
+    ``"Avg.\\nViews\\n(Reels)"``, ``Amount spent (EUR)``)."""
+    return header_key(re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", name or ""))
+
+
 def match_headers(header: Sequence[str | None], aliases: Mapping[str, Sequence[str]]
                   ) -> dict[str, int]:  # fmt: skip
     """Target -> column index: for each target the first of its aliases (in order) that some
-    header matches by :func:`header_key`; where two columns match, the leftmost wins."""
-    first: dict[str, int] = {}
-    for i, h in enumerate(header):
-        first.setdefault(header_key(h), i)
-    first.pop("", None)
+    header matches by :func:`header_key`; where two columns match, the leftmost wins. Targets
+    still unmatched then match a header by :func:`loose_key` (a column is used once)."""
     index: dict[str, int] = {}
-    for target, names in aliases.items():
-        for n in names:
-            if (i := first.get(header_key(n))) is not None:
-                index[target] = i
-                break
+    for keyf in (header_key, loose_key):
+        used = set(index.values())
+        first: dict[str, int] = {}
+        for i, h in enumerate(header):
+            if i not in used:
+                first.setdefault(keyf(h), i)
+        first.pop("", None)
+        for target, names in aliases.items():
+            if target in index:
+                continue
+            for n in names:
+                hit = first.get(header_key(n))
+                if hit is not None and hit not in index.values():
+                    index[target] = hit
+                    break
     return index
 
 

@@ -6,9 +6,9 @@ The header is found among the first 15 records (title lines above it are skipped
 record matching at least two of our columns, one of them an identity (handle, profile URL or
 account id). Headers match by the one header rule of :func:`pipeline.extract.headers.header_key`
 (case, spaces, underscores, punctuation, a BOM and newlines inside a quoted header do not
-matter), first against :data:`ALIASES`, then by the header's first line or the text before a
-parenthesis (``Followers (IG)``, ``"Avg.\\nViews\\n(last 10)"``). A mapping file (YAML, our
-column -> their header) overrides the guess for the columns it names::
+matter), first against :data:`ALIASES`, then without bracketed notes (``Followers (IG)``,
+``"Avg.\\nViews\\n(Reels)"``). A mapping file (YAML, our column -> their header) overrides
+the guess for the columns it names::
 
     columns: {handle: IG Name, followers: Reach, category: Vertical}
     constants: {platform: instagram}
@@ -98,18 +98,8 @@ class ListRows:
     extra_headers: list[str] = field(default_factory=list)
 
 
-def _first_line(h: str | None) -> str:
-    return re.split(r"[\n(\[]", h or "", maxsplit=1)[0]
-
-
 def _map(header: list[str | None], mapping: dict[str, str], path: Path) -> dict[str, int]:
     index = match_headers(header, ALIASES)
-    loose = match_headers([_first_line(h) for h in header], ALIASES)
-    taken = set(index.values())
-    for col, i in loose.items():
-        if col not in index and i not in taken:
-            index[col] = i
-            taken.add(i)
     for col, theirs in mapping.items():
         hit = match_headers(header, {col: (theirs,)})
         if col not in hit:

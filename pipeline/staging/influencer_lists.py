@@ -23,7 +23,8 @@ range (``range:<col>``: negative counts, an engagement rate above 100 %), no pla
 (``required:platform``) or an unknown one (``in_set:platform``), a platform column contradicting
 the profile URL (``platform:url_mismatch``), no handle and no account id
 (``required:handle_or_account_id``), a handle cell that is a URL of no profile
-(``handle:unreadable``) or not a handle (``format:handle``: spaces, an e-mail address), an
+(``handle:unreadable``) or not a handle (``format:handle``: spaces, an e-mail address), a
+profile URL that is none or names no profile (``format:profile_url``: a post link), an
 account id Excel turned into ``1.23E+15`` (``format:account_id``: digits are lost), an e-mail
 without ``@`` (``format:email``). The same influencer twice in one list: the last row wins.
 A numeric column most of whose values fail is reported as probably mislabelled.
@@ -196,6 +197,11 @@ def list_rules() -> list[Rule]:
     h, u = '"r_handle"', '"r_profile_url"'
     named = _platform_text('"r_platform"')
     from_url = f"coalesce({_url_platform(h)}, {_url_platform(u)})"
+    # a URL of a platform must name a profile (not a post); other sites' URLs are kept
+    u_profile = (
+        f"{_url_platform(u)} is null or {_handle_in_url(u)} is not null "
+        f"or regexp_matches({u}, {_lit(_YT_CHANNEL)})"
+    )
     return rules + [
         Rule("required:platform", "platform is null"),
         Rule("in_set:platform", f"platform not in ({platforms})"),
@@ -203,6 +209,7 @@ def list_rules() -> list[Rule]:
         Rule("handle:unreadable", f"{h} is not null and handle is null"),
         Rule("required:handle_or_account_id", f"{h} is null and handle is null and account_id is null"),
         Rule("format:handle", "not regexp_full_match(handle, '[a-z0-9._-]{1,30}')"),
+        Rule("format:profile_url", f"{u} is not null and not ({_is_url(u)} and ({u_profile}))"),
         Rule("format:account_id", "regexp_full_match(account_id, '(?i)[0-9.,]+e\\+?[0-9]+')"),
         Rule("format:email", f"\"r_email\" = '{BAD_EMAIL}'"),
         Rule("required:source_row", "source_row is null"),
