@@ -170,7 +170,8 @@ def list_casts(default_platform: str | None, scale: dict[str, float], points: bo
             f"{country_key}, '[a-z]{{2}}') then upper({country_key}) else trim(\"r_country\") end)"
         ),
         "engagement_rate": (
-            f"case when {er_suffix} = '%' then {er} when {points} then {er} / 100 else {er} end"
+            f"list_transform([{er}], lambda e: case when {er_suffix} = '%' then e "
+            f"when {points} then e / 100 else e end)[1]"
         ),
         "profile_url": f"coalesce(trim({u}), case when {_is_url(h)} then trim({h}) end)",
     }

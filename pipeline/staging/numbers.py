@@ -33,6 +33,12 @@ _ALT = "|".join(sorted((s for s in SUFFIXES if s != "%"), key=len, reverse=True)
 PATTERN = rf"^([+-]?)([0-9]+(?:[.,'’ ][0-9]+)*)? ?({_ALT})?\.?$"
 
 
+def _let(value: str, name: str, body: str) -> str:
+    """SQL binding ``value`` to ``name`` once for ``body`` (a one-element list and a lambda):
+    keeps the expression small where a value is used many times."""
+    return f"list_transform([{value}], lambda {name}: {body})[1]"
+
+
 def clean_sql(col: str) -> str:
     """The cell text lower-cased, spaces unified, currency marks and approximation marks gone."""
     s = f"lower(regexp_replace(trim({col}), '[\u00a0\u202f\u2009\u2007]', ' ', 'g'))"
@@ -41,10 +47,15 @@ def clean_sql(col: str) -> str:
     return f"trim(regexp_replace({s}, '\\s+', ' ', 'g'))"
 
 
+def _parts_sql(col: str) -> str:
+    """SQL: the struct (sign, mant, suf) of a number cell; all '' when it is no number."""
+    pat = PATTERN.replace("'", "''")
+    return f"regexp_extract({clean_sql(col)}, '{pat}', ['sign', 'mant', 'suf'])"
+
+
 def suffix_sql(col: str) -> str:
     """The suffix of a number cell (``''`` without one; NULL for a NULL cell)."""
-    pat = PATTERN.replace("'", "''")
-    return f"regexp_extract({clean_sql(col)}, '{pat}', 3)"
+    return f"{_parts_sql(col)}.suf"
 
 
 def _decimal_mark(m: str, suffix: str) -> str:
@@ -69,27 +80,25 @@ def number_sql(
     NULL for NULL and for text that is no number. With ``rounding`` an integer column rounds
     any fraction (ad reports: data-driven attribution gives ``3.5`` conversions). ``scale``
     multiplies (a header unit: ``Followers (k)``) and, like a suffix, makes a count approximate."""
-    s = clean_sql(col)
-    pat = PATTERN.replace("'", "''")
-    sign = f"regexp_extract({s}, '{pat}', 1)"
-    m = f"regexp_replace(regexp_extract({s}, '{pat}', 2), '[ ''’]', '', 'g')"
-    suffix = f"regexp_extract({s}, '{pat}', 3)"
-    mark = _decimal_mark(m, suffix)
     plain = (
-        f"case {mark} when '.' then replace({m}, ',', '') "
-        f"when ',' then replace(replace({m}, '.', ''), ',', '.') "
-        f"else replace(replace({m}, '.', ''), ',', '') end"
+        "case d when '.' then replace(m, ',', '') "
+        "when ',' then replace(replace(m, '.', ''), ',', '.') "
+        "else replace(replace(m, '.', ''), ',', '') end"
     )
     factor = " ".join(f"when '{k}' then {v!r}" for k, v in SUFFIXES.items())
     value = (
-        f"case when regexp_full_match({s}, '{pat}') and {m} <> '' then "
-        f"try_cast({sign} || {plain} as double) * case {suffix} {factor} else 1.0 end * {scale!r} end"
+        f"case when m <> '' then try_cast(p.sign || {_let(_decimal_mark('m', 'p.suf'), 'd', plain)}"
+        f" as double) * case p.suf {factor} else 1.0 end * {scale!r} end"
     )
     if not integer:
         # rounded to 10 decimals: 3.1 * 0.01 is 0.031, not 0.031000000000000003
-        return f"case when isfinite({value}) then round({value}, 10) end"
-    return (
-        f"case when {suffix} = '%' then null "
-        f"when {suffix} <> '' or {scale != 1.0} then try_cast(round({value}) as bigint) "
-        f"when {value} = floor({value}) or {rounding} then try_cast(round({value}) as bigint) end"
-    )
+        result = "case when isfinite(v) then round(v, 10) end"
+    else:
+        approximate = f"p.suf <> '' or {scale != 1.0}"
+        result = (
+            f"case when p.suf = '%' then null "
+            f"when {approximate} or v = floor(v) or {rounding} then try_cast(round(v) as bigint) end"
+        )
+    body = _let(value, "v", result)
+    mant = "regexp_replace(p.mant, '[ ''’]', '', 'g')"
+    return _let(_parts_sql(col), "p", _let(mant, "m", body))
