@@ -59,8 +59,8 @@ class Profile:
     constants: dict[str, str] = field(default_factory=dict)
 
 
-#: Spend headers that carry the currency: ``Amount spent (EUR)``, ``Cost (USD)``, ``Spent (GBP)``.
-_SPEND_CURRENCY = re.compile(r"^\s*(amount spent|cost|spend|spent)\s*\(([a-z]{3})\)\s*$", re.I)
+#: A spend header that carries the currency: ``Amount spent (EUR)``, ``Cost (USD)``.
+_SPEND_CURRENCY = re.compile(r"\(([a-z]{3})\)\s*$", re.I)
 #: A totals row: a key cell reading ``Total``, ``Totals``, ``Total: Account``, ``Grand total``,
 #: ``Total of 12 results``, ``Gesamt``, ``Summe``.
 _TOTALS = re.compile(
@@ -191,15 +191,11 @@ def _read_rows(path: Path) -> list[list[str | None]]:
 
 def _spend_currency(header: list[str | None], index: dict[str, int], constants: dict[str, str]
                     ) -> None:  # fmt: skip
-    """Find a spend column whose header names the currency (``Amount spent (EUR)``)."""
-    for i, h in enumerate(header):
-        if "spend" in index and index["spend"] != i:
-            continue
-        if m := _SPEND_CURRENCY.match(h or ""):
-            index.setdefault("spend", i)
-            if "currency" not in index:
-                constants.setdefault("currency", m.group(2).upper())
-            return
+    """The currency a spend header names (``Amount spent (EUR)``, ``cost (usd)``), where the
+    file has no currency column."""
+    if "spend" in index and "currency" not in index:
+        if m := _SPEND_CURRENCY.search(header[index["spend"]] or ""):
+            constants.setdefault("currency", m.group(1).upper())
 
 
 def _locate(profile: Profile, records: list[list[str | None]], path: Path
