@@ -236,20 +236,20 @@ def _points(con: Any, scale_free_er: str, suffix: str) -> bool:
     return row[0] is not None and float(row[0]) > 1
 
 
-def _mislabelled(con: Any, lst: ListRows, casts: dict[str, str]) -> list[str]:
-    """Numeric columns most of whose values are no value of that column."""
+def _mislabelled(con: Any, lst: ListRows, failed: dict[str, int]) -> list[str]:
+    """Numeric columns most of whose values (at least 2) are no value of that column, from the
+    staged rule counts (``failed``: rule -> quarantined rows) and the raw values."""
+    cols = [c for c in NUMERIC if c in lst.headers]
+    if not cols:
+        return []
+    counts = ", ".join(
+        f"""count("r_{c}"), count(*) filter (where {suffix_sql(f'"r_{c}"')} = '%')""" for c in cols
+    )
+    row = con.execute(f"select {counts} from raw_rows").fetchall()[0]
     out: list[str] = []
-    for col in NUMERIC:
-        if col not in lst.headers:
-            continue
-        bad = f"({casts[col]}) is null or ({casts[col]}) < 0" + (
-            f" or ({casts[col]}) > 1" if col == "engagement_rate" else ""
-        )
-        pct = suffix_sql(f'"r_{col}"')
-        n, n_bad, n_pct = con.execute(
-            f"""select count("r_{col}"), count(*) filter (where "r_{col}" is not null and ({bad})),
-                count(*) filter (where {pct} = '%') from raw_rows"""
-        ).fetchall()[0]
+    for k, col in enumerate(cols):
+        n, n_pct = int(row[2 * k]), int(row[2 * k + 1])
+        n_bad = failed.get(f"type:{col}", 0) + failed.get(f"range:{col}", 0)
         if n_bad >= 2 and 2 * n_bad > n:
             what = "percentages" if n_pct * 2 > n and col != "engagement_rate" else "out of range"
             out.append(
@@ -290,8 +290,9 @@ def ingest_influencer_list(
         casts = list_casts(
             platform.lower() if platform else lst.default_platform, lst.scale, points
         )
-        warnings = _mislabelled(con, lst, casts)
         staged = stage(con, INFLUENCER_LISTS, list_rules(), dt, run_id, casts=casts)
+        failed = {r.expectation: r.unexpected_count or 0 for r in staged.records}
+        warnings = _mislabelled(con, lst, failed)
     finally:
         con.close()
     q = staged.quarantined
