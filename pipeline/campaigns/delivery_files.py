@@ -53,6 +53,7 @@ class IngestResult:
     duplicate_rows: int
     totals_rows: int = 0  #: totals/summary rows of the file, skipped
     other_day_rows: int = 0  #: rows of other days (the file's day column), skipped
+    problems: tuple[str, ...] = ()  #: the first quarantined rows, in words (file, row, rules)
 
 
 def file_casts() -> dict[str, str]:
@@ -81,6 +82,16 @@ def file_rules() -> list[Rule]:
         if not f.nullable:
             rules.append(required_rule(f.name, blank=False))  # blanks are NULL already
     return rules + suite_rules("delivery")
+
+
+def _problems(path: Path, quarantined: pa.Table, first: int = 5) -> tuple[str, ...]:
+    """The first quarantined rows as ``file row N: reasons`` (N: the row in the file)."""
+    head = quarantined.slice(0, first)
+    return tuple(
+        f"{path.name} row {pos}: {reasons}"
+        for pos, reasons in zip(head.column("_pos").to_pylist(), head.column("_reasons").to_pylist(),
+                                strict=True)
+    )  # fmt: skip
 
 
 def ingest_delivery_file(
@@ -112,6 +123,7 @@ def ingest_delivery_file(
     result = IngestResult(
         str(path), dt.isoformat(), name, staged.raw_rows, staged.rows.num_rows,
         staged.quarantined.num_rows, staged.duplicates, export.totals, export.other_days,
+        _problems(path, staged.quarantined),
     )  # fmt: skip
     extra: dict[str, Any] = {
         "file": result.file, "source": name, "rows": result.rows, "file_records": export.records,

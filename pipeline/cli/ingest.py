@@ -41,6 +41,8 @@ def ingest_delivery(
             mapping=mapping, source=source,
         )
     )  # fmt: skip
+    for p in r.problems:
+        typer.echo(f"quarantined: {p}", err=True)
     skipped = f", {r.totals_rows} totals rows skipped" if r.totals_rows else ""
     if r.other_day_rows:
         skipped += f", {r.other_day_rows} rows of other days skipped"

@@ -255,8 +255,9 @@ def resolve_profile(profile: str | None, mapping: Path | str | None = None) -> P
 
 def read_export(path: Path | str, profile: Profile, day: date | None = None) -> ExportRows:
     """The rows of an export mapped to :data:`TARGETS` (text, as in the file; a target without
-    a column holds the profile's constant or NULL); title lines, blank records and totals rows
-    left out, and with ``day`` and a day column, the rows of other days (counted)."""
+    a column holds the profile's constant or NULL) and ``_pos``, each row's line in the file;
+    title lines, blank records and totals rows left out, and with ``day`` and a day column,
+    the rows of other days (counted)."""
     path = Path(path)
     if not path.exists():
         raise DeliveryFileError(f"{path}: file not found")
@@ -283,8 +284,10 @@ def read_export(path: Path | str, profile: Profile, day: date | None = None) -> 
                     "not a date (YYYY-MM-DD)"
                 )
             other[n] = d != day
-    kept = [r for r, b, t, o in zip(body, blank, totals, other, strict=True)
-            if not (b or t or o)]  # fmt: skip
+    keep = [not (b or t or o) for b, t, o in zip(blank, totals, other, strict=True)]
+    kept = [r for r, k in zip(body, keep, strict=True) if k]
+    # the row as a spreadsheet shows it (header and title lines counted): the quarantine's _pos
+    rows_at = [skip + 2 + n for n, k in enumerate(keep) if k]
     columns: dict[str, list[str | None]] = {}
     for t in TARGETS:
         if t in index:
@@ -293,6 +296,7 @@ def read_export(path: Path | str, profile: Profile, day: date | None = None) -> 
         else:
             columns[t] = [constants.get(t)] * len(kept)
     table = pa.table({t: pa.array(v, pa.string()) for t, v in columns.items()})
+    table = table.append_column("_pos", pa.array(rows_at, pa.int64()))
     return ExportRows(table, len(body), sum(totals), sum(other), sum(blank))
 
 

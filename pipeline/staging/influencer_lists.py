@@ -280,6 +280,7 @@ def ingest_influencer_list(
     )
     data = data.append_column("source_file", pa.array([str(path)] * n, pa.string()))
     data = data.append_column("ingested_at", pa.array([now] * n, pa.string()))
+    data = data.append_column("_pos", pc.cast(data.column("source_row"), pa.int64()))
     con = connect()
     try:
         load_arrow(

@@ -114,6 +114,11 @@ def test_cli_profiles_and_errors(tmp_path: Path) -> None:
     assert ok.returncode == 0, ok.stderr
     assert "2 rows -> 2 staged, 0 quarantined, 0 duplicates, 2 totals rows skipped, " \
            "1 rows of other days skipped" in ok.stdout  # fmt: skip
+    broken = tmp_path / "broken.csv"
+    broken.write_text("Report\nCampaign name,Ad ID,Cost\nspring,a1,5\nspring,a2,#VALUE!\n")
+    bad = clout(str(broken), "--date", "2026-03-02", "--profile", "tiktok", "--source", "b")
+    assert bad.returncode == 0 and "1 staged, 1 quarantined" in bad.stdout
+    assert "quarantined: broken.csv row 4: error_cell:spend" in bad.stderr  # the file's row
     wrong = clout(str(EXPORTS / "influencers_suffixes.csv"), "--date", "2026-03-02")
     assert wrong.returncode == 1 and len(wrong.stderr.strip().splitlines()) == 1
     assert "no header with an ad or campaign column" in wrong.stderr

@@ -191,6 +191,7 @@ def test_profile_urls_give_platform_and_handle(tmp_path: Path) -> None:
         EXPORTS / "influencers_profile_urls.csv"
     )
     assert r.problems[0] == "influencers_profile_urls.csv row 4: format:email"
+    assert [b["_pos"] for b in bad] == [4, 6, 7, 8]  # the quarantine's _pos: the row in the file
 
 
 def test_handles_with_at_urls_and_mismatches(tmp_path: Path) -> None:
