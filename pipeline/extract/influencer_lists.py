@@ -63,6 +63,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
                     "Instagram link", "TikTok URL", "TikTok link", "YouTube URL", "Channel URL",
                     "Channel link"),
 }  # fmt: skip
+#: The ``extra`` key of cells to the right of the last header (the row is quarantined).
+BEYOND_HEADER = "_beyond_header"
 #: Columns that identify an influencer: a header row has one of them.
 IDENTITY: tuple[str, ...] = ("handle", "profile_url", "account_id")
 #: Numeric columns (header units scale them).
@@ -191,7 +193,16 @@ def read_list(path: Path | str, mapping: Path | str | None = None) -> ListRows:
     for i in extra_at:
         name = " ".join((header[i] or "").split())
         names.append(name if name not in names else f"{name}_{i + 1}")
-    data["extra"] = _extra_json([column(i) for i in extra_at], names, len(kept))
+    # cells beyond the header (a comma left unquoted shifts a row): kept, and the row quarantined
+    beyond = pa.array(
+        [", ".join(c for c in r[len(header) :] if c and c.strip()) or None for r in kept],
+        pa.string(),
+    )
+    arrays = [column(i) for i in extra_at]
+    if beyond.null_count < len(beyond):
+        arrays.append(beyond)
+        names.append(BEYOND_HEADER)
+    data["extra"] = _extra_json(arrays, names, len(kept))
     data["source_row"] = pa.array([str(skip + n + 2) for n in rows_at], pa.string())
     scale = {
         c: f for c in NUMERIC if c in index for p, f in _UNITS if p.search(header[index[c]] or "")

@@ -26,8 +26,11 @@ the profile URL (``platform:url_mismatch``), no handle and no account id
 (``handle:unreadable``) or not a handle (``format:handle``: spaces, an e-mail address), a
 profile URL that is none or names no profile (``format:profile_url``: a post link), an
 account id Excel turned into ``1.23E+15`` (``format:account_id``: digits are lost), an e-mail
-without ``@`` (``format:email``). The same influencer twice in one list: the last row wins.
-A numeric column most of whose values fail is reported as probably mislabelled.
+without ``@`` (``format:email``), cells to the right of the last header
+(``columns:beyond_header``: an unquoted delimiter shifted the row; the cells are in
+``extra``). The same influencer twice in one list: the last row wins. A numeric column most of
+whose values fail is reported as probably mislabelled, a list where no row names its platform
+as needing ``--platform``.
 """
 
 from __future__ import annotations
@@ -43,7 +46,13 @@ import pyarrow.compute as pc
 
 from pipeline.contracts import INFLUENCER_LISTS, PLATFORMS
 from pipeline.extract.files import cell_sql
-from pipeline.extract.influencer_lists import NUMERIC, InfluencerListError, ListRows, read_list
+from pipeline.extract.influencer_lists import (
+    BEYOND_HEADER,
+    NUMERIC,
+    InfluencerListError,
+    ListRows,
+    read_list,
+)
 from pipeline.extract.pii import pseudonymise
 from pipeline.staging.engine import load_arrow, publish, stage
 from pipeline.staging.numbers import number_sql, suffix_sql
@@ -214,6 +223,7 @@ def list_rules() -> list[Rule]:
         Rule("format:account_id", "regexp_full_match(account_id, '(?i)[0-9.,]+e\\+?[0-9]+')"),
         Rule("format:email", f"\"r_email\" = '{BAD_EMAIL}'"),
         Rule("required:source_row", "source_row is null"),
+        Rule("columns:beyond_header", f"contains(\"r_extra\", '\"{BEYOND_HEADER}\":')"),
     ]  # fmt: skip
 
 
@@ -294,6 +304,11 @@ def ingest_influencer_list(
         staged = stage(con, INFLUENCER_LISTS, list_rules(), dt, run_id, casts=casts)
         failed = {r.expectation: r.unexpected_count or 0 for r in staged.records}
         warnings = _mislabelled(con, lst, failed)
+        if staged.raw_rows and failed.get("required:platform", 0) == staged.raw_rows:
+            warnings.append(
+                "no row names its platform (no platform column, profile URL or platform in a "
+                "header): give --platform instagram|tiktok|youtube"
+            )
     finally:
         con.close()
     q = staged.quarantined

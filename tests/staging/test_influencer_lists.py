@@ -224,6 +224,23 @@ def test_handles_with_at_urls_and_mismatches(tmp_path: Path) -> None:
     ]
 
 
+def test_shifted_rows_and_lists_without_platform(tmp_path: Path) -> None:
+    f = tmp_path / "l.csv"
+    f.write_text("Handle,Followers,Category\nanna,12k,Fitness, Food\nben,8k,Food\n")
+    wh = Warehouse(tmp_path / "wh")
+    r = ingest_influencer_list(wh, f, D, "r1", KEY)
+    assert (r.staged_rows, r.quarantined_rows) == (0, 2)
+    assert r.warnings == [
+        "no row names its platform (no platform column, profile URL or platform in a header): "
+        "give --platform instagram|tiktok|youtube"
+    ]
+    r = ingest_influencer_list(wh, f, D, "r2", KEY, platform="instagram")  # replaces the list
+    assert (r.staged_rows, r.quarantined_rows, r.warnings) == (1, 1, [])
+    bad = query(wh, "select handle, extra, _reasons, _pos from quarantine_influencer_lists")
+    assert bad.to_pylist() == [{"handle": "anna", "extra": '{"_beyond_header":"Food"}',
+                                "_reasons": "columns:beyond_header", "_pos": 2}]  # fmt: skip
+
+
 def test_excel_mangled_account_ids(tmp_path: Path) -> None:
     _, staged, bad = _ingest(tmp_path, "influencers_profile_urls_ids.csv")
     assert _pick(staged, "account_id", "handle") == [
