@@ -273,6 +273,7 @@ def read_export(path: Path | str, profile: Profile, day: date | None = None) -> 
     totals = [not b and any(_TOTALS.match(cell(r, i)) for i in key_cols)
               for r, b in zip(body, blank, strict=True)]  # fmt: skip
     other = [False] * len(body)
+    days: set[date] = set()
     if day is not None and DAY in index:
         for n, r in enumerate(body):
             if blank[n] or totals[n] or not cell(r, index[DAY]).strip():
@@ -284,8 +285,14 @@ def read_export(path: Path | str, profile: Profile, day: date | None = None) -> 
                     "not a date (YYYY-MM-DD)"
                 )
             other[n] = d != day
+            days.add(d)
     keep = [not (b or t or o) for b, t, o in zip(blank, totals, other, strict=True)]
     kept = [r for r, k in zip(body, keep, strict=True) if k]
+    if any(other) and not kept:
+        raise DeliveryFileError(
+            f"{path}: no row is of {day} (the day column holds {min(days)} to {max(days)}); "
+            "give the report's day as --date"
+        )
     # the row as a spreadsheet shows it (header and title lines counted): the quarantine's _pos
     rows_at = [skip + 2 + n for n, k in enumerate(keep) if k]
     columns: dict[str, list[str | None]] = {}

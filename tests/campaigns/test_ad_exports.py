@@ -44,6 +44,10 @@ def test_facebook_snake_case_file(tmp_path: Path) -> None:
 def test_meta_ads_manager_export_keeps_the_day(tmp_path: Path) -> None:
     r, rows = _ingest(tmp_path, "meta_ads_manager_export.csv", "facebook")
     assert (r.rows, r.other_day_rows) == (2, 1)  # the 2026-03-01 row is skipped, counted
+    with pytest.raises(DeliveryFileError, match=r"no row is of 2026-03-05 \(the day column holds "
+                       r"2026-03-01 to 2026-03-02\); give the report's day as --date"):  # fmt: skip
+        ingest_delivery_file(Warehouse(tmp_path / "wh"), EXPORTS / "meta_ads_manager_export.csv",
+                             dt.date(2026, 3, 5), "r2")  # fmt: skip
     assert rows == [
         ("spring-drop", "120210000000000101", "instagram", 14820, 9310, 212, 3904, 148.37, "EUR", 11),
         ("spring-drop", "120210000000000102", "instagram", 6105, 4877, 64, None, 52.1, "EUR", 3),
