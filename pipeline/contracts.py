@@ -313,6 +313,35 @@ GA4_CONVERSIONS = Table(
     ),
 )
 
+INFLUENCER_LISTS = Table(
+    name="influencer_lists",
+    layer="source",
+    key=("platform", "handle", "account_id"),
+    grain="one row per influencer (platform and handle or account id) of an agency or vendor list "
+    "as of the list day (`clout ingest influencers`; hive key source = the list's name)",
+    partitions=("dt", "source"),
+    pii=("email",),
+    columns=_cols(
+        ("platform", "string", False),
+        ("handle", "string"),
+        ("account_id", "string"),
+        ("display_name", "string"),
+        ("category", "string"),
+        ("country", "string"),
+        ("followers", "int64"),
+        ("following", "int64"),
+        ("engagement_rate", "float64"),
+        ("avg_likes", "float64"),
+        ("avg_views", "float64"),
+        ("email", "string"),
+        ("profile_url", "string"),
+        ("extra", "string"),
+        ("source_file", "string", False),
+        ("source_row", "int64", False),
+        ("ingested_at", "timestamp", False),
+    ),
+)
+
 
 def staging_of(source: Table) -> Table:
     """The staging table of a source: the same typed columns and key, layer ``staging``."""
@@ -575,15 +604,23 @@ STG_ORDERS = staging_of(ORDERS)
 STG_CAMPAIGNS = staging_of(CAMPAIGNS)
 STG_DELIVERY_FILES = staging_of(DELIVERY_FILES)
 STG_GA4_CONVERSIONS = staging_of(GA4_CONVERSIONS)
+STG_INFLUENCER_LISTS = staging_of(INFLUENCER_LISTS)
 BRAND_SOURCES: dict[str, Table] = {
-    t.name: t for t in (ORDERS, CAMPAIGNS, DELIVERY_FILES, GA4_CONVERSIONS)
+    t.name: t for t in (ORDERS, CAMPAIGNS, DELIVERY_FILES, GA4_CONVERSIONS, INFLUENCER_LISTS)
 }
 
 
 def _published() -> dict[str, Table]:
     staged = [staging_of(t) for t in (*SOURCE_TABLES.values(), *BRAND_SOURCES.values())]
     quarantined = [
-        quarantine_of(t) for t in (*SOURCE_TABLES.values(), ORDERS, DELIVERY_FILES, GA4_CONVERSIONS)
+        quarantine_of(t)
+        for t in (
+            *SOURCE_TABLES.values(),
+            ORDERS,
+            DELIVERY_FILES,
+            GA4_CONVERSIONS,
+            INFLUENCER_LISTS,
+        )
     ]
     tables = [
         *staged, *MARTS.values(), *CAMPAIGN_MARTS.values(), *quarantined,

@@ -32,10 +32,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.contracts import GA4_CONVERSIONS
+from pipeline.extract.headers import match_headers
 from pipeline.warehouse.storage import Warehouse
 
-#: Our column <- the GA4 names it may have (API names and UI names, compared without case,
-#: spaces, underscores and dashes).
+#: Our column <- the GA4 names it may have (API names and UI names, compared by the one header
+#: rule, :func:`pipeline.extract.headers.header_key`).
 ALIASES: dict[str, tuple[str, ...]] = {
     "date": ("date",),
     "session_source": ("sessionsource",),
@@ -63,18 +64,8 @@ class ConversionsResult:
     days: dict[str, dict[str, int]]
 
 
-def _norm(name: str) -> str:
-    return re.sub(r"[\s_\-]", "", name.strip().lstrip("\ufeff")).lower()
-
-
 def _match_header(header: list[str], path: Path) -> dict[str, int]:
-    by_norm = {_norm(h): i for i, h in enumerate(header)}
-    index = {}
-    for col, names in ALIASES.items():
-        for n in names:
-            if n in by_norm:
-                index[col] = by_norm[n]
-                break
+    index = match_headers(header, ALIASES)
     missing = [c for c in REQUIRED if c not in index]
     if missing:
         wanted = ", ".join(ALIASES[c][0] for c in missing)

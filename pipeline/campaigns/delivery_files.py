@@ -4,7 +4,9 @@
 The export is read and mapped to the delivery columns by :mod:`pipeline.extract.files` (a
 profile or a mapping file). What file drops add to the engine: numbers as spreadsheets write
 them (``1.2k``/``3.4M`` suffixes, thousands separators, ``"3.4%"`` strings, currency symbols),
-``platform`` in lower case and ``currency`` in upper case; a spreadsheet error cell
+``platform`` in lower case and ``currency`` in upper case (the number rule of
+:mod:`pipeline.staging.numbers`; integer columns round: Google Ads reports fractional
+conversions); a spreadsheet error cell
 (``#VALUE!``, ``#DIV/0!``, ...) quarantines the row as ``error_cell:<column>``, a value that is
 not a number as ``type:<column>``; the row rules of ``expectations/delivery.json`` apply. A row
 without an influencer (account) is valid: a paid ad. Conversions above clicks are valid
@@ -30,12 +32,12 @@ from pipeline.extract.files import (
 )
 from pipeline.staging.compile import suite_rules
 from pipeline.staging.engine import load_arrow, publish, stage
+from pipeline.staging.numbers import number_sql
 from pipeline.staging.rules import Rule, required_rule, type_rule
 from pipeline.warehouse.catalog import connect
 from pipeline.warehouse.storage import Warehouse
 
 _ERROR_CELL = r"^#(VALUE!|DIV/0!|REF!|NAME\?|NUM!|NULL!|N/A|ERROR!?)$"
-_NUMBER = r"^([+-]?[0-9]*\.?[0-9]+(e[+-]?[0-9]+)?)([kmb%]?)$"
 
 
 @dataclass(frozen=True)
@@ -49,17 +51,9 @@ class IngestResult:
     staged_rows: int
     quarantined_rows: int
     duplicate_rows: int
-
-
-def _num_sql(col: str, integer: bool) -> str:
-    s = f"lower(regexp_replace(trim({col}), '[,\\s$€£¥]', '', 'g'))"
-    v = f"try_cast(regexp_extract({s}, '{_NUMBER}', 1) as double)"
-    suffix = f"regexp_extract({s}, '{_NUMBER}', 3)"
-    scaled = (
-        f"{v} * case {suffix} when 'k' then 1e3 when 'm' then 1e6 when 'b' then 1e9 "
-        f"when '%' then 0.01 else 1 end"
-    )
-    return f"cast(round({scaled}) as bigint)" if integer else scaled
+    totals_rows: int = 0  #: totals/summary rows of the file, skipped
+    other_day_rows: int = 0  #: rows of other days (the file's day column), skipped
+    problems: tuple[str, ...] = ()  #: the first quarantined rows, in words (file, row, rules)
 
 
 def file_casts() -> dict[str, str]:
@@ -68,7 +62,7 @@ def file_casts() -> dict[str, str]:
     for f in DELIVERY_FILES.schema:
         col = f'"r_{f.name}"'
         if pa.types.is_integer(f.type) or pa.types.is_floating(f.type):
-            casts[f.name] = _num_sql(col, pa.types.is_integer(f.type))
+            casts[f.name] = number_sql(col, integer=pa.types.is_integer(f.type), rounding=True)
         elif f.name == "platform":
             casts[f.name] = f"lower({col})"
         elif f.name == "currency":
@@ -90,6 +84,16 @@ def file_rules() -> list[Rule]:
     return rules + suite_rules("delivery")
 
 
+def _problems(path: Path, quarantined: pa.Table, first: int = 5) -> tuple[str, ...]:
+    """The first quarantined rows as ``file row N: reasons`` (N: the row in the file)."""
+    head = quarantined.slice(0, first)
+    return tuple(
+        f"{path.name} row {pos}: {reasons}"
+        for pos, reasons in zip(head.column("_pos").to_pylist(), head.column("_reasons").to_pylist(),
+                                strict=True)
+    )  # fmt: skip
+
+
 def ingest_delivery_file(
     wh: Warehouse, path: Path | str, dt: date, run_id: str,
     profile: str | None = "facebook", mapping: Path | str | None = None,
@@ -101,19 +105,30 @@ def ingest_delivery_file(
         raise DeliveryFileError(f"{path}: file not found")
     prof = resolve_profile(profile, mapping)
     name = re.sub(r"[^A-Za-z0-9_-]", "_", source or prof.name)
-    rows = read_export(path, prof)
+    export = read_export(path, prof, dt)
     con = connect()
     try:
         load_arrow(
-            con, DELIVERY_FILES, rows, run_id=run_id, source=name, file=str(path), text=cell_sql
+            con,
+            DELIVERY_FILES,
+            export.rows,
+            run_id=run_id,
+            source=name,
+            file=str(path),
+            text=cell_sql,
         )
         staged = stage(con, DELIVERY_FILES, file_rules(), dt, run_id, casts=file_casts())
     finally:
         con.close()
     result = IngestResult(
         str(path), dt.isoformat(), name, staged.raw_rows, staged.rows.num_rows,
-        staged.quarantined.num_rows, staged.duplicates,
+        staged.quarantined.num_rows, staged.duplicates, export.totals, export.other_days,
+        _problems(path, staged.quarantined),
     )  # fmt: skip
-    extra: dict[str, Any] = {"file": result.file, "source": name, "rows": result.rows}
+    extra: dict[str, Any] = {
+        "file": result.file, "source": name, "rows": result.rows, "file_records": export.records,
+        "totals_rows": export.totals, "other_day_rows": export.other_days,
+        "blank_rows": export.blank,
+    }  # fmt: skip
     publish(wh, staged, keys={"source": name}, extra=extra, results_file=name)
     return result

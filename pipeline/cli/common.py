@@ -29,6 +29,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from pipeline.campaigns.campaigns import CampaignsError
     from pipeline.campaigns.delivery_files import DeliveryFileError
     from pipeline.config import ConfigError
+    from pipeline.extract.influencer_lists import InfluencerListError
     from pipeline.extract.platform_api import ExtractError
     from pipeline.flows.influencer_daily import RunFailed
     from pipeline.fraud.classify import ClassifyInputError
@@ -45,6 +46,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
         ClassifyInputError,
         CampaignsError,
         DeliveryFileError,
+        InfluencerListError,
         BriefError,
         ExportError,
         PublishError,

@@ -19,7 +19,9 @@ ingest_app = typer.Typer(no_args_is_help=True, help="Load file drops into the wa
 def ingest_delivery(
     file: Annotated[Path, typer.Argument(help="ad-manager export (CSV, JSON or Parquet)")],
     day: Annotated[str, typer.Option("--date", help="UTC day the report covers, YYYY-MM-DD")],
-    profile: Annotated[str, typer.Option(help="built-in profile (facebook)")] = "facebook",
+    profile: Annotated[
+        str, typer.Option(help="built-in profile (facebook, google-ads, tiktok)")
+    ] = "facebook",
     mapping: Annotated[
         Path | None, typer.Option(help="mapping file (YAML) for other exports")
     ] = None,
@@ -39,9 +41,59 @@ def ingest_delivery(
             mapping=mapping, source=source,
         )
     )  # fmt: skip
+    for p in r.problems:
+        typer.echo(f"quarantined: {p}", err=True)
+    skipped = f", {r.totals_rows} totals rows skipped" if r.totals_rows else ""
+    if r.other_day_rows:
+        skipped += f", {r.other_day_rows} rows of other days skipped"
     typer.echo(
         f"{r.file}: {r.rows} rows -> {r.staged_rows} staged, {r.quarantined_rows} quarantined, "
-        f"{r.duplicate_rows} duplicates (stg_delivery_files dt={r.dt} source={r.source})"
+        f"{r.duplicate_rows} duplicates{skipped} (stg_delivery_files dt={r.dt} source={r.source})"
+    )
+
+
+@ingest_app.command("influencers")
+def ingest_influencers(
+    file: Annotated[Path, typer.Argument(help="influencer list (CSV) from an agency or vendor")],
+    day: Annotated[
+        str | None, typer.Option("--date", help="day of the list, YYYY-MM-DD (default: today, UTC)")
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="mapping file (YAML: our column: their header)")
+    ] = None,
+    platform: Annotated[
+        str | None,
+        typer.Option(help="platform of rows that name none (instagram, tiktok, youtube)"),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="partition name (default: the file name)")
+    ] = None,
+) -> None:
+    """Map, validate and stage an influencer list as ``stg_influencer_lists``."""
+    from datetime import UTC, datetime
+
+    from pipeline.config import reload_settings
+    from pipeline.flows.influencer_daily import new_run_id, warehouse
+    from pipeline.staging.influencer_lists import InfluencerListResult, ingest_influencer_list
+
+    dt = parse_day(day) if day else datetime.now(UTC).date()
+
+    def body() -> InfluencerListResult:
+        s = reload_settings()
+        return ingest_influencer_list(
+            warehouse(s), file, dt, new_run_id(dt), s.require_pii_key(), mapping=mapping,
+            platform=platform, source=source,
+        )  # fmt: skip
+
+    r = guard(body)
+    for w in r.warnings:
+        typer.echo(f"warning: {w}", err=True)
+    for p in r.problems:
+        typer.echo(f"quarantined: {p}", err=True)
+    typer.echo(
+        f"{r.file}: {r.rows} rows -> {r.staged_rows} staged, {r.quarantined_rows} quarantined, "
+        f"{r.duplicate_rows} duplicates, {r.blank_rows} blank lines skipped "
+        f"(stg_influencer_lists dt={r.dt} source={r.source})"
     )
 
 

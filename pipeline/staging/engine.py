@@ -118,9 +118,15 @@ def load_arrow(
 ) -> None:
     """``raw_rows`` (a temp table) from Arrow rows: each field of ``table`` that ``data`` has
     becomes ``r_<field>`` by ``text(column, type)`` (a missing field is NULL); the lineage is the
-    same for every row (``extracted_at`` defaults to now), ``_pos`` the 1-based row number and
-    ``_page`` NULL."""
-    rows = data.append_column("_pos", pa.array(range(1, data.num_rows + 1), pa.int64()))
+    same for every row (``extracted_at`` defaults to now), ``_pos`` the 1-based row number (or
+    ``data``'s own ``_pos`` column, increasing: a file drop's row in the file) and ``_page``
+    NULL."""
+    if "_pos" in data.column_names:
+        rows = data.set_column(
+            data.column_names.index("_pos"), "_pos", data.column("_pos").cast(pa.int64())
+        )
+    else:
+        rows = data.append_column("_pos", pa.array(range(1, data.num_rows + 1), pa.int64()))
     con.register("_raw_arrow", rows)
     fields = ", ".join(
         f"{text(n, data.schema.field(n).type) if n in data.column_names else 'null'}"
