@@ -1,0 +1,157 @@
+"""End to end through ``run_day`` with platforms read from their own API shapes, served by the
+simulator from the same world as the clout API: the results match the clout-API run wherever
+the platform supplies the field, are NULL where it does not, and the roster's unknown and
+invalid accounts are quarantined with their reason while the night succeeds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from pipeline.config import reload_settings
+from pipeline.simulator.server import SimulatorThread
+from pipeline.warehouse.catalog import query
+from pipeline.warehouse.storage import Partition, Warehouse
+
+DAY = date(2026, 3, 1)
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Runs:
+    clout: Warehouse  #: every platform from the clout API
+    shaped: Warehouse  #: the platform under test from its own API shape, the others from clout
+    summary: dict[str, Any]  #: what run_day returned for the shaped run
+    n: int  #: youtube accounts in the world (all on the roster)
+    with_posts: int  #: of them, those with posts in the day's 30-day window
+
+
+def _roster(sim: SimulatorThread, path: Path) -> Path:
+    acc = sim.world.frame("accounts", DAY, "youtube")
+    lines = ["platform,account_id,handle,category"]
+    for i, r in enumerate(acc.to_dict("records")):
+        # the first by its handle, the others by their channel id
+        lines.append(f"youtube,,@{r['handle']},{r['category']}" if i == 0
+                     else f"youtube,{r['account_id']},,{r['category']}")  # fmt: skip
+    lines += ["youtube,UCdeletedChannel0000000x,,food", "myspace,123,,", "youtube,,,"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _run(mp: pytest.MonkeyPatch, root: Path, env: dict[str, str]) -> dict[str, Any]:
+    from pipeline.flows.influencer_daily import run_day
+
+    for k in ("CLOUT_SOURCES", "CLOUT_ROSTER", "CLOUT_YOUTUBE_URL", "CLOUT_YOUTUBE_API_KEY"):
+        mp.delenv(k, raising=False)
+    mp.setenv("CLOUT_WAREHOUSE", str(root))
+    for k, v in env.items():
+        mp.setenv(k, v)
+    reload_settings()
+    return run_day(DAY)
+
+
+@pytest.fixture(scope="module")
+def youtube_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
+    mp = pytest.MonkeyPatch()
+    base = tmp_path_factory.mktemp("sources")
+    with SimulatorThread(accounts=30, seed=21) as sim:
+        common = {"CLOUT_API_URL": sim.url, "CLOUT_API_TOKEN": sim.token, "CLOUT_PII_KEY": "k"}
+        _run(mp, base / "clout", common)
+        summary = _run(mp, base / "youtube", {
+            **common, "CLOUT_SOURCES": "youtube,clout",
+            "CLOUT_ROSTER": str(_roster(sim, base / "roster.csv")),
+            "CLOUT_YOUTUBE_URL": f"{sim.url}/youtube/v3", "CLOUT_YOUTUBE_API_KEY": sim.token,
+        })  # fmt: skip
+        n = len(sim.world.frame("accounts", DAY, "youtube"))
+        posting = sim.world.frame("posts", DAY, "youtube")["account_id"].nunique()
+        yield Runs(Warehouse(base / "clout"), Warehouse(base / "youtube"), summary, n, posting)
+    mp.undo()
+    reload_settings()
+
+
+def _q(wh: Warehouse, sql: str) -> pd.DataFrame:
+    return query(wh, sql).to_pandas()
+
+
+def _both(runs: Runs, sql: str, key: str) -> pd.DataFrame:
+    a = _q(runs.clout, sql).set_index(key).sort_index()
+    b = _q(runs.shaped, sql).set_index(key).sort_index()
+    assert list(a.index) == list(b.index)
+    return a.join(b, lsuffix="_clout", rsuffix="_yt")
+
+
+def test_youtube_accounts_match_where_youtube_has_the_field(youtube_runs: Runs) -> None:
+    sql = "select * from stg_accounts where platform = 'youtube'"
+    j = _both(youtube_runs, sql, "account_id")
+    assert len(j) == youtube_runs.n
+    for col in ("followers", "media_count", "handle", "display_name", "country", "language",
+                "category", "biography_length", "created_at"):  # fmt: skip
+        assert (j[f"{col}_clout"] == j[f"{col}_yt"]).all(), col
+    # YouTube has no following count and no verified / private flags
+    assert j["following_yt"].isna().all() and j["following_clout"].notna().all()
+    assert j["is_verified_yt"].isna().all() and j["is_private_yt"].isna().all()
+
+
+def test_youtube_posts_match_and_missing_metrics_stay_null(youtube_runs: Runs) -> None:
+    sql = "select * from stg_posts where platform = 'youtube'"
+    j = _both(youtube_runs, sql, "post_id")
+    assert len(j) > 20
+    for col in ("account_id", "published_at", "likes", "comments", "views", "media_type",
+                "is_sponsored"):  # fmt: skip
+        assert (j[f"{col}_clout"] == j[f"{col}_yt"]).all(), col
+    assert j["shares_yt"].isna().all() and j["saves_yt"].isna().all()
+    assert j["promo_code_yt"].isna().all()  # YouTube does not know the brand's codes
+
+
+def test_engagement_is_the_same_and_audience_quality_says_no_sample(youtube_runs: Runs) -> None:
+    j = _both(youtube_runs, "select account_id, engagement_rate, followers from "
+              "influencer_daily where platform = 'youtube'", "account_id")  # fmt: skip
+    assert (j["engagement_rate_clout"] - j["engagement_rate_yt"]).abs().max() < 1e-12
+    q = _q(youtube_runs.shaped, "select * from audience_quality where platform = 'youtube'")
+    assert len(q) == youtube_runs.n
+    assert (q["followers_sampled_28d"] == 0).all() and (q["followers_sampled"] == 0).all()
+    for col in ("authenticity_pct", "suspicious_pct", "reachability_pct", "authenticity_pct_28d"):
+        assert q[col].isna().all(), col
+    clout = _q(youtube_runs.clout, "select * from audience_quality where platform = 'youtube'")
+    assert (clout["followers_sampled_28d"] > 0).all()
+
+
+def test_other_platforms_are_untouched(youtube_runs: Runs) -> None:
+    for table in ("stg_accounts", "stg_posts", "stg_follower_samples"):
+        sql = f"select * from {table} where platform <> 'youtube' order by all"
+        pd.testing.assert_frame_equal(_q(youtube_runs.clout, sql), _q(youtube_runs.shaped, sql))
+
+
+def test_roster_is_staged_and_unknown_accounts_are_quarantined(youtube_runs: Runs) -> None:
+    staged = _q(youtube_runs.shaped, "select * from stg_roster")
+    assert len(staged) == youtube_runs.n and set(staged["status"]) == {"found"}
+    assert staged["account_id"].notna().all()
+    q = _q(youtube_runs.shaped, "select ref, status, reason, _reasons from quarantine_roster "
+           "order by ref")  # fmt: skip
+    reasons = dict(zip(q["ref"], q["_reasons"], strict=True))
+    assert reasons == {"(none)": "roster_row_invalid", "123": "expect_column_values_to_be_in_set:"
+                       "platform;roster_row_invalid", "UCdeletedChannel0000000x":
+                       "account_not_found"}  # fmt: skip
+    gone = q.set_index("ref").loc["UCdeletedChannel0000000x", "reason"]
+    assert "no channel with id" in gone
+    roster = next(s for s in youtube_runs.summary["staged"] if s["table"] == "roster")
+    n = youtube_runs.n
+    assert (roster["raw_rows"], roster["staged_rows"], roster["quarantined_rows"]) == (n + 3, n, 3)
+
+
+def test_quota_units_are_reported(youtube_runs: Runs) -> None:
+    yt = [x for x in youtube_runs.summary["landed"] if x["platform"] == "youtube"]
+    units = {x["platform_quota_units"] for x in yt}
+    # 1 channels.list by ids + 1 by handle, then per channel 1 playlist page, and 1 videos.list
+    # per channel with videos in the window
+    expected = 2 + youtube_runs.n + youtube_runs.with_posts
+    assert units == {expected}
+    part = Partition.of("raw", "posts", DAY, platform="youtube")
+    manifest = youtube_runs.shaped.read_manifest(part)
+    assert manifest is not None and manifest["quota_units"] == expected
