@@ -2,7 +2,8 @@
 
 A roster file is CSV or YAML with one row per account: ``platform`` (instagram, tiktok,
 youtube), ``account_id`` and/or ``handle`` (at least one; ``@`` in front of a handle is
-optional) and an optional ``category``. YAML is either a list of such mappings or a mapping
+optional), an optional ``category`` and an optional ``insights`` (true for an Instagram account
+that granted your app access to its insights: its audience demographics are fetched). YAML is either a list of such mappings or a mapping
 with an ``accounts:`` list. The accounts of ``stg_influencer_lists`` (``clout ingest
 influencers``), when that table exists, join the roster (:func:`roster_from_lists`).
 
@@ -45,6 +46,8 @@ class RosterEntry:
     origin: str
     status: str = "unchecked"  #: found, not_found, unchecked, invalid
     reason: str | None = None
+    #: the account granted this app access to its insights (Instagram audience demographics)
+    insights: bool = False
 
     def found(self, account_id: str, handle: str | None = None) -> RosterEntry:
         """This entry, looked up: the platform knows it as ``account_id``."""
@@ -56,7 +59,9 @@ class RosterEntry:
 
     def row(self) -> dict[str, Any]:
         """The entry as a raw ``roster`` row."""
-        return asdict(self)
+        row = asdict(self)
+        del row["insights"]
+        return row
 
 
 def _text(value: object) -> str | None:
@@ -75,6 +80,7 @@ def entry_of(raw: Mapping[str, Any], origin: str) -> RosterEntry:
     if handle:
         handle = handle.lstrip("@") or None
     category = _text(raw.get("category"))
+    insights = (_text(raw.get("insights")) or "").lower() in ("true", "yes", "1", "y")
     ref = account_id or (f"@{handle}" if handle else "")
     reason = None
     if platform not in PLATFORMS:
@@ -82,7 +88,7 @@ def entry_of(raw: Mapping[str, Any], origin: str) -> RosterEntry:
     elif not ref:
         reason = "the row names neither an account_id nor a handle"
     entry = RosterEntry(platform or INVALID_PLATFORM, ref or "(none)", account_id, handle,
-                        category, origin)  # fmt: skip
+                        category, origin, insights=insights)  # fmt: skip
     if reason:
         return replace(entry, platform=_text(raw.get("platform")) or "(empty)", status="invalid",
                        reason=reason)  # fmt: skip

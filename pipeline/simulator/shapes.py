@@ -1,6 +1,9 @@
 """The simulated world in the platforms' own API shapes, on the same server as ``/v1``.
 
 * ``/youtube/v3/{channels,playlistItems,videos}``: YouTube Data API v3 (``key=`` auth).
+* ``/instagram/v21.0/{ig-user-id}?fields=business_discovery.username(h){...}`` and
+  ``/instagram/v21.0/{ig-user-id}/insights?metric=follower_demographics&breakdown=...``:
+  Instagram Graph API (``access_token=``); private accounts cannot be discovered (error 110).
 
 The day served is the ``X-Clout-Date`` header the clout sources send (the real platforms
 ignore it and answer with the present), else yesterday (UTC). Every answer is built from the
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 import numpy as np
@@ -147,9 +151,9 @@ def _video(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _frame(request: Request, entity: str) -> pd.DataFrame:
+def _frame(request: Request, entity: str, platform: str = "youtube") -> pd.DataFrame:
     st = request.app.state.sim
-    return st.world.frame(entity, served_day(request), "youtube")
+    return st.world.frame(entity, served_day(request), platform)
 
 
 def _list(kind: str, items: list[dict[str, Any]], total: int, nxt: str | None) -> dict[str, Any]:
@@ -227,9 +231,149 @@ async def yt_videos(request: Request) -> Response:
     return _json(_list("video", items, len(items), None))
 
 
+# -------------------------------------------------------------------------------- Instagram
+
+_BD_USER = re.compile(r"business_discovery\.username\(([^)]*)\)")
+_BD_AFTER = re.compile(r"media\.after\(([^)]*)\)")
+_BD_LIMIT = re.compile(r"media(?:\.after\([^)]*\))?\.limit\((\d+)\)")
+_IG_GENDER = {"female": "F", "male": "M", "other": "U"}
+
+
+def _ig_error(code: int, message: str, status: int = 400, **extra: Any) -> Response:
+    err = {"message": message, "type": "OAuthException", "code": code, **extra,
+           "fbtrace_id": "AbCdEfGhIjK"}  # fmt: skip
+    return _json({"error": err}, status)
+
+
+def _ig_guard(request: Request) -> Response | None:
+    st = request.app.state.sim
+    if request.query_params.get("access_token") != st.token:
+        return _ig_error(190, "Invalid OAuth access token - Cannot parse access token")
+    fault, _ = st.next_fault()
+    if fault == "429":
+        return _ig_error(4, "Application request limit reached", 403, is_transient=True)
+    if fault == "500":
+        return _ig_error(2, "An unexpected error has occurred. Please retry your request later.",
+                         500, is_transient=True)  # fmt: skip
+    return None
+
+
+def _ig_media(row: dict[str, Any]) -> dict[str, Any]:
+    kind = _nullable(row["media_type"])
+    media_type = {"image": "IMAGE", "carousel": "CAROUSEL_ALBUM"}.get(str(kind), "VIDEO")
+    product = {"reel": "REELS", "story": "STORY"}.get(str(kind), "FEED")
+    ts = str(row["published_at"]).replace("Z", "+0000")
+    item: dict[str, Any] = {"comments_count": int(row["comments"]), "timestamp": ts,
+                            "media_type": media_type, "media_product_type": product,
+                            "id": str(row["post_id"])}  # fmt: skip
+    if _nullable(row["likes"]) is not None:
+        item = {"like_count": int(row["likes"]), **item}
+    return item
+
+
+async def ig_user(request: Request) -> Response:
+    """``GET /instagram/v21.0/{ig-user-id}?fields=business_discovery.username(h){...}``."""
+    if (bad := _ig_guard(request)) is not None:
+        return bad
+    fields = request.query_params.get("fields", "")
+    found = _BD_USER.search(fields)
+    if not found:
+        return _ig_error(100, "(#100) only business_discovery is simulated")
+    username = found.group(1)
+    acc = await run_in_threadpool(_frame, request, "accounts", "instagram")
+    hit = acc[(acc["handle"] == username) & ~acc["is_private"].astype(bool)]
+    if hit.empty:
+        return _ig_error(
+            110,
+            "Invalid user id",
+            error_subcode=2207013,
+            error_user_title="Cannot find User",
+            error_user_msg=f"The user with username: {username} cannot be found.",
+        )
+    row = hit.iloc[0].to_dict()
+    bd: dict[str, Any] = {}
+    if ACCOUNT_MARK in fields:
+        bio = _nullable(row["biography_length"])
+        bd.update({
+            "followers_count": int(row["followers"]),
+            "follows_count": int(_nullable(row["following"]) or 0),
+            "media_count": int(_nullable(row["media_count"]) or 0),
+            "name": _nullable(row["display_name"]),
+            "biography": "x" * int(bio) if bio is not None else "",
+            "username": username,
+        })  # fmt: skip
+    if re.search(r"\bmedia[.{]", fields):
+        after = _BD_AFTER.search(fields)
+        limit_m = _BD_LIMIT.search(fields)
+        limit = min(int(limit_m.group(1)) if limit_m else 25, 100)
+        try:
+            offset = int(after.group(1), 36) if after else 0
+        except ValueError:
+            return _ig_error(100, "(#100) Invalid cursor")
+        posts = await run_in_threadpool(_frame, request, "posts", "instagram")
+        mine = posts[posts["account_id"] == row["account_id"]].sort_values(
+            "published_at", ascending=False
+        )
+        page = mine.iloc[offset : offset + limit]
+        media: dict[str, Any] = {"data": [_ig_media(r) for r in page.to_dict("records")]}
+        stop = offset + limit
+        if len(page):
+            cursors = {"before": np.base_repr(offset, 36), "after": np.base_repr(stop, 36)}
+            media["paging"] = {"cursors": cursors}
+            if stop < len(mine):
+                media["paging"]["next"] = f"https://graph.example/next?after={cursors['after']}"
+        bd["media"] = media
+    bd["id"] = str(row["account_id"])
+    return _json({"business_discovery": bd, "id": request.path_params["node"]})
+
+
+ACCOUNT_MARK = "followers_count"
+
+
+async def ig_insights(request: Request) -> Response:
+    """``GET /instagram/v21.0/{ig-user-id}/insights?metric=follower_demographics&...``."""
+    if (bad := _ig_guard(request)) is not None:
+        return bad
+    q = request.query_params
+    node = request.path_params["node"]
+    dim = q.get("breakdown", "")
+    if q.get("metric") != "follower_demographics" or dim not in ("age", "gender", "country"):
+        return _ig_error(100, "(#100) metric/breakdown not simulated")
+    acc = await run_in_threadpool(_frame, request, "accounts", "instagram")
+    hit = acc[acc["account_id"] == node]
+    if hit.empty:
+        return _ig_error(100, f"(#100) Object with ID '{node}' does not exist", error_subcode=33)
+    followers = int(hit.iloc[0]["followers"])
+    aud = await run_in_threadpool(_frame, request, "audience", "instagram")
+    mine = aud[(aud["account_id"] == node) & (aud["dimension"] == dim)]
+    results: list[dict[str, Any]] = []
+    for r in mine.to_dict("records"):
+        count = int(round(float(r["share"]) * followers))
+        bucket = str(r["bucket"])
+        if dim == "country" and bucket == "other":
+            continue  # Instagram lists countries only
+        if dim == "age" and bucket == "55+":
+            older = count * 2 // 5
+            results += [{"dimension_values": ["55-64"], "value": count - older},
+                        {"dimension_values": ["65+"], "value": older}]  # fmt: skip
+            continue
+        if dim == "gender":
+            bucket = _IG_GENDER.get(bucket, bucket)
+        results.append({"dimension_values": [bucket], "value": count})
+    metric = {
+        "name": "follower_demographics", "period": "lifetime", "title": "Follower demographics",
+        "description": "The demographic characteristics of followers.",
+        "total_value": {"breakdowns": [{"dimension_keys": [dim], "results": results}]},
+        "id": f"{node}/insights/follower_demographics/lifetime",
+    }  # fmt: skip
+    return _json({"data": [metric]})
+
+
 def routes() -> list[Route]:
     """The platform-shape routes (added to the simulator's app)."""
     return [
+        Route("/instagram/v21.0/{node}/insights", ig_insights, methods=["GET"]),
+        Route("/instagram/v21.0/{node}", ig_user, methods=["GET"]),
         Route("/youtube/v3/channels", yt_channels, methods=["GET"]),
         Route("/youtube/v3/playlistItems", yt_playlist_items, methods=["GET"]),
         Route("/youtube/v3/videos", yt_videos, methods=["GET"]),

@@ -47,7 +47,15 @@ def _roster(sim: SimulatorThread, path: Path) -> Path:
 def _run(mp: pytest.MonkeyPatch, root: Path, env: dict[str, str]) -> dict[str, Any]:
     from pipeline.flows.influencer_daily import run_day
 
-    for k in ("CLOUT_SOURCES", "CLOUT_ROSTER", "CLOUT_YOUTUBE_URL", "CLOUT_YOUTUBE_API_KEY"):
+    for k in (
+        "CLOUT_SOURCES",
+        "CLOUT_ROSTER",
+        "CLOUT_YOUTUBE_URL",
+        "CLOUT_YOUTUBE_API_KEY",
+        "CLOUT_INSTAGRAM_URL",
+        "CLOUT_INSTAGRAM_TOKEN",
+        "CLOUT_INSTAGRAM_BUSINESS_ID",
+    ):
         mp.delenv(k, raising=False)
     mp.setenv("CLOUT_WAREHOUSE", str(root))
     for k, v in env.items():
@@ -57,20 +65,33 @@ def _run(mp: pytest.MonkeyPatch, root: Path, env: dict[str, str]) -> dict[str, A
 
 
 @pytest.fixture(scope="module")
-def youtube_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SimulatorThread, Path]]:
+    """The simulator and the run of every platform through the clout API (the reference)."""
     mp = pytest.MonkeyPatch()
     base = tmp_path_factory.mktemp("sources")
     with SimulatorThread(accounts=30, seed=21) as sim:
-        common = {"CLOUT_API_URL": sim.url, "CLOUT_API_TOKEN": sim.token, "CLOUT_PII_KEY": "k"}
-        _run(mp, base / "clout", common)
-        summary = _run(mp, base / "youtube", {
-            **common, "CLOUT_SOURCES": "youtube,clout",
-            "CLOUT_ROSTER": str(_roster(sim, base / "roster.csv")),
-            "CLOUT_YOUTUBE_URL": f"{sim.url}/youtube/v3", "CLOUT_YOUTUBE_API_KEY": sim.token,
-        })  # fmt: skip
-        n = len(sim.world.frame("accounts", DAY, "youtube"))
-        posting = sim.world.frame("posts", DAY, "youtube")["account_id"].nunique()
-        yield Runs(Warehouse(base / "clout"), Warehouse(base / "youtube"), summary, n, posting)
+        _run(mp, base / "clout", _common(sim))
+        yield sim, base
+    mp.undo()
+    reload_settings()
+
+
+def _common(sim: SimulatorThread) -> dict[str, str]:
+    return {"CLOUT_API_URL": sim.url, "CLOUT_API_TOKEN": sim.token, "CLOUT_PII_KEY": "k"}
+
+
+@pytest.fixture(scope="module")
+def youtube_runs(world: tuple[SimulatorThread, Path]) -> Iterator[Runs]:
+    sim, base = world
+    mp = pytest.MonkeyPatch()
+    summary = _run(mp, base / "youtube", {
+        **_common(sim), "CLOUT_SOURCES": "youtube,clout",
+        "CLOUT_ROSTER": str(_roster(sim, base / "roster.csv")),
+        "CLOUT_YOUTUBE_URL": f"{sim.url}/youtube/v3", "CLOUT_YOUTUBE_API_KEY": sim.token,
+    })  # fmt: skip
+    n = len(sim.world.frame("accounts", DAY, "youtube"))
+    posting = sim.world.frame("posts", DAY, "youtube")["account_id"].nunique()
+    yield Runs(Warehouse(base / "clout"), Warehouse(base / "youtube"), summary, n, posting)
     mp.undo()
     reload_settings()
 
@@ -79,11 +100,11 @@ def _q(wh: Warehouse, sql: str) -> pd.DataFrame:
     return query(wh, sql).to_pandas()
 
 
-def _both(runs: Runs, sql: str, key: str) -> pd.DataFrame:
+def _both(runs: Runs, sql: str, key: str, suffix: str = "_yt") -> pd.DataFrame:
     a = _q(runs.clout, sql).set_index(key).sort_index()
     b = _q(runs.shaped, sql).set_index(key).sort_index()
     assert list(a.index) == list(b.index)
-    return a.join(b, lsuffix="_clout", rsuffix="_yt")
+    return a.join(b, lsuffix="_clout", rsuffix=suffix)
 
 
 def test_youtube_accounts_match_where_youtube_has_the_field(youtube_runs: Runs) -> None:
@@ -155,3 +176,71 @@ def test_quota_units_are_reported(youtube_runs: Runs) -> None:
     part = Partition.of("raw", "posts", DAY, platform="youtube")
     manifest = youtube_runs.shaped.read_manifest(part)
     assert manifest is not None and manifest["quota_units"] == expected
+
+
+# ------------------------------------------------------------------------------- Instagram
+
+
+@pytest.fixture(scope="module")
+def instagram_runs(world: tuple[SimulatorThread, Path]) -> Iterator[Runs]:
+    sim, base = world
+    acc = sim.world.frame("accounts", DAY, "instagram")
+    lines = ["platform,handle,category,insights"]
+    for i, r in enumerate(acc.to_dict("records")):
+        lines.append(f"instagram,{r['handle']},{r['category']},{'true' if i % 2 == 0 else ''}")
+    lines.append("instagram,no.such.user,,")
+    (base / "ig_roster.csv").write_text("\n".join(lines) + "\n")
+    mp = pytest.MonkeyPatch()
+    summary = _run(mp, base / "instagram", {
+        **_common(sim), "CLOUT_SOURCES": "instagram_graph,clout",
+        "CLOUT_ROSTER": str(base / "ig_roster.csv"),
+        "CLOUT_INSTAGRAM_URL": f"{sim.url}/instagram/v21.0", "CLOUT_INSTAGRAM_TOKEN": sim.token,
+        "CLOUT_INSTAGRAM_BUSINESS_ID": "17841405309211844",
+    })  # fmt: skip
+    posting = sim.world.frame("posts", DAY, "instagram")["account_id"].nunique()
+    yield Runs(Warehouse(base / "clout"), Warehouse(base / "instagram"), summary, len(acc), posting)
+    mp.undo()
+    reload_settings()
+
+
+def test_instagram_accounts_and_posts_match_where_the_graph_api_has_them(
+    instagram_runs: Runs,
+) -> None:
+    sql = "select * from stg_accounts where platform = 'instagram'"
+    j = _both(instagram_runs, sql, "account_id", "_ig")
+    assert len(j) == instagram_runs.n
+    for col in ("followers", "following", "media_count", "handle", "display_name", "category",
+                "biography_length"):  # fmt: skip
+        assert (j[f"{col}_clout"] == j[f"{col}_ig"]).all(), col
+    for col in ("country", "language", "created_at", "is_verified"):
+        assert j[f"{col}_ig"].isna().all(), col
+    p = _both(instagram_runs, "select * from stg_posts where platform = 'instagram'", "post_id",
+              "_ig")  # fmt: skip
+    for col in ("account_id", "published_at", "likes", "comments", "media_type"):
+        assert (p[f"{col}_clout"] == p[f"{col}_ig"]).all(), col
+    for col in ("views", "shares", "saves", "is_sponsored"):
+        assert p[f"{col}_ig"].isna().all(), col
+    e = _both(instagram_runs, "select account_id, engagement_rate from influencer_daily "
+              "where platform = 'instagram'", "account_id", "_ig")  # fmt: skip
+    assert (e["engagement_rate_clout"] - e["engagement_rate_ig"]).abs().max() < 1e-12
+
+
+def test_instagram_audience_from_insights_of_the_accounts_that_granted_them(
+    instagram_runs: Runs,
+) -> None:
+    sql = ("select account_id, dimension, bucket, share from stg_audience "
+           "where platform = 'instagram' and dimension in ('age', 'gender')")  # fmt: skip
+    ig = _q(instagram_runs.shaped, sql).set_index(["account_id", "dimension", "bucket"])
+    clout = _q(instagram_runs.clout, sql).set_index(["account_id", "dimension", "bucket"])
+    granted = set(ig.index.get_level_values(0))
+    assert len(granted) == (instagram_runs.n + 1) // 2  # every other roster account
+    j = clout[clout.index.get_level_values(0).isin(granted)].join(ig, rsuffix="_ig")
+    assert (j["share"] - j["share_ig"]).abs().max() < 2e-3  # counts rounded to whole followers
+    sums = _q(instagram_runs.shaped, "select account_id, dimension, sum(share) as s from "
+              "stg_audience where platform = 'instagram' group by all")  # fmt: skip
+    assert (sums["s"] - 1).abs().max() < 1e-9
+    assert set(sums["dimension"]) == {"age", "gender", "country"}  # no interests on Instagram
+    q = _q(instagram_runs.shaped, "select * from audience_quality where platform = 'instagram'")
+    assert (q["followers_sampled_28d"] == 0).all() and q["authenticity_pct"].isna().all()
+    gone = _q(instagram_runs.shaped, "select ref, _reasons from quarantine_roster")
+    assert gone.to_dict("records") == [{"ref": "@no.such.user", "_reasons": "account_not_found"}]

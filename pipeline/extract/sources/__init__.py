@@ -33,4 +33,16 @@ def make_source(name: str, settings: Settings) -> PlatformSource:
             _http(settings, settings.youtube_url), settings.youtube_api_key,
             quota_budget=settings.youtube_quota_units,
         )  # fmt: skip
+    if name == "instagram_graph":
+        from pipeline.extract.sources.instagram import InstagramSource
+
+        if not settings.instagram_token or not settings.instagram_business_id:
+            raise ConfigError(
+                "CLOUT_INSTAGRAM_TOKEN and CLOUT_INSTAGRAM_BUSINESS_ID must be set: the "
+                "instagram_graph source runs business discovery on your professional account"
+            )
+        return InstagramSource(
+            _http(settings, settings.instagram_url), settings.instagram_token,
+            settings.instagram_business_id,
+        )  # fmt: skip
     raise ConfigError(f"source {name!r} is not a platform-API source")
