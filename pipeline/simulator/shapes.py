@@ -4,6 +4,8 @@
 * ``/instagram/v21.0/{ig-user-id}?fields=business_discovery.username(h){...}`` and
   ``/instagram/v21.0/{ig-user-id}/insights?metric=follower_demographics&breakdown=...``:
   Instagram Graph API (``access_token=``); private accounts cannot be discovered (error 110).
+* ``POST /tiktok/v2/research/user/info/`` and ``POST /tiktok/v2/research/video/query/``:
+  TikTok Research API (``Authorization: bearer``); private users are not found.
 
 The day served is the ``X-Clout-Date`` header the clout sources send (the real platforms
 ignore it and answer with the present), else yesterday (UTC). Every answer is built from the
@@ -369,9 +371,107 @@ async def ig_insights(request: Request) -> Response:
     return _json({"data": [metric]})
 
 
+# ----------------------------------------------------------------------------------- TikTok
+
+
+def _tt_error(status: int, code: str, message: str, **headers: str) -> Response:
+    err = {"code": code, "message": message, "log_id": "20260302000000SIMULATOR"}
+    return _json({"error": err}, status, headers or None)
+
+
+def _tt_ok(data: dict[str, Any]) -> Response:
+    return _json({"data": data, "error": {"code": "ok", "message": "",
+                                          "log_id": "20260302000000SIMULATOR"}})  # fmt: skip
+
+
+async def _tt_guard(request: Request) -> tuple[Response | None, dict[str, Any]]:
+    st = request.app.state.sim
+    auth = request.headers.get("authorization", "")
+    if auth.lower() != f"bearer {st.token}".lower():
+        return _tt_error(401, "access_token_invalid", "The access token is invalid or not "
+                         "found in the request."), {}  # fmt: skip
+    fault, _ = st.next_fault()
+    if fault == "429":
+        ra = str(st.faults.retry_after_s)
+        return _tt_error(429, "rate_limit_exceeded", "The API rate limit was exceeded. Please "
+                         "try again later.", **{"Retry-After": ra}), {}  # fmt: skip
+    if fault == "500":
+        return _tt_error(500, "internal_error", "Something went wrong. Please try again "
+                         "later."), {}  # fmt: skip
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return _tt_error(400, "invalid_params", "The request body is not a JSON object."), {}
+    return None, body
+
+
+async def tt_user_info(request: Request) -> Response:
+    """``POST /tiktok/v2/research/user/info/?fields=...`` with ``{"username": h}``."""
+    bad, body = await _tt_guard(request)
+    if bad is not None:
+        return bad
+    username = str(body.get("username", ""))
+    acc = await run_in_threadpool(_frame, request, "accounts", "tiktok")
+    hit = acc[(acc["handle"] == username) & ~acc["is_private"].astype(bool)]
+    if hit.empty:
+        return _tt_error(400, "invalid_params", f"User {username} does not exist or the "
+                         "account is private or deactivated.")  # fmt: skip
+    r = hit.iloc[0].to_dict()
+    bio = _nullable(r["biography_length"])
+    return _tt_ok({
+        "display_name": _nullable(r["display_name"]),
+        "bio_description": "x" * int(bio) if bio is not None else "",
+        "avatar_url": f"https://p16.example/{username}.jpeg",
+        "is_verified": bool(_nullable(r["is_verified"]) or False),
+        "follower_count": int(r["followers"]), "following_count": int(_nullable(r["following"]) or 0),
+        "likes_count": int(r["followers"]) * 11, "video_count": int(_nullable(r["media_count"]) or 0),
+    })  # fmt: skip
+
+
+async def tt_video_query(request: Request) -> Response:
+    """``POST /tiktok/v2/research/video/query/?fields=...`` (username IN, date range, cursor)."""
+    bad, body = await _tt_guard(request)
+    if bad is not None:
+        return bad
+    try:
+        conds = body["query"]["and"]
+        users = next(c["field_values"] for c in conds if c.get("field_name") == "username")
+        start = dt.datetime.strptime(str(body["start_date"]), "%Y%m%d").replace(tzinfo=dt.UTC)
+        end = dt.datetime.strptime(str(body["end_date"]), "%Y%m%d").replace(tzinfo=dt.UTC)
+        limit = min(int(body.get("max_count", 20)), 100)
+        cursor = int(body.get("cursor", 0))
+    except (KeyError, StopIteration, TypeError, ValueError) as exc:
+        return _tt_error(400, "invalid_params", f"Invalid query: {exc}")
+    if (end - start).days > 30:
+        return _tt_error(400, "invalid_params", "end_date must be within 30 days of start_date")
+    acc = await run_in_threadpool(_frame, request, "accounts", "tiktok")
+    owners = acc[acc["handle"].isin(users)][["account_id", "handle"]]
+    posts = await run_in_threadpool(_frame, request, "posts", "tiktok")
+    mine = posts.merge(owners, on="account_id").sort_values(["published_at", "post_id"])
+    ts = pd.to_datetime(mine["published_at"], utc=True)
+    mine = mine[(ts >= start) & (ts < end + dt.timedelta(days=1))]
+    page = mine.iloc[cursor : cursor + limit]
+    videos = [
+        {"id": int(v["post_id"]), "username": v["handle"],
+         "create_time": int(pd.Timestamp(v["published_at"]).timestamp()),
+         "view_count": int(v["views"]), "like_count": int(v["likes"]),
+         "comment_count": int(v["comments"]), "share_count": int(v["shares"]),
+         "favorites_count": int(v["saves"])}
+        for v in page.to_dict("records")
+    ]  # fmt: skip
+    stop = cursor + len(page)
+    search_id = str(body.get("search_id") or f"7{abs(hash(tuple(users))) % 10**18:018d}")
+    return _tt_ok({"videos": videos, "cursor": stop, "has_more": stop < len(mine),
+                   "search_id": search_id})  # fmt: skip
+
+
 def routes() -> list[Route]:
     """The platform-shape routes (added to the simulator's app)."""
     return [
+        Route("/tiktok/v2/research/user/info/", tt_user_info, methods=["POST"]),
+        Route("/tiktok/v2/research/video/query/", tt_video_query, methods=["POST"]),
         Route("/instagram/v21.0/{node}/insights", ig_insights, methods=["GET"]),
         Route("/instagram/v21.0/{node}", ig_user, methods=["GET"]),
         Route("/youtube/v3/channels", yt_channels, methods=["GET"]),

@@ -244,3 +244,55 @@ def test_instagram_audience_from_insights_of_the_accounts_that_granted_them(
     assert (q["followers_sampled_28d"] == 0).all() and q["authenticity_pct"].isna().all()
     gone = _q(instagram_runs.shaped, "select ref, _reasons from quarantine_roster")
     assert gone.to_dict("records") == [{"ref": "@no.such.user", "_reasons": "account_not_found"}]
+
+
+# ---------------------------------------------------------------------------------- TikTok
+
+
+@pytest.fixture(scope="module")
+def tiktok_runs(world: tuple[SimulatorThread, Path]) -> Iterator[Runs]:
+    sim, base = world
+    acc = sim.world.frame("accounts", DAY, "tiktok")
+    lines = ["platform,account_id,handle,category"]
+    lines += [f"tiktok,{r['account_id']},{r['handle']},{r['category']}"
+              for r in acc.to_dict("records")]  # fmt: skip
+    lines.append("tiktok,,ghost_user,")
+    (base / "tt_roster.csv").write_text("\n".join(lines) + "\n")
+    mp = pytest.MonkeyPatch()
+    summary = _run(mp, base / "tiktok", {
+        **_common(sim), "CLOUT_SOURCES": "tiktok,clout",
+        "CLOUT_ROSTER": str(base / "tt_roster.csv"),
+        "CLOUT_TIKTOK_URL": f"{sim.url}/tiktok/v2", "CLOUT_TIKTOK_TOKEN": sim.token,
+    })  # fmt: skip
+    posting = sim.world.frame("posts", DAY, "tiktok")["account_id"].nunique()
+    yield Runs(Warehouse(base / "clout"), Warehouse(base / "tiktok"), summary, len(acc), posting)
+    mp.undo()
+    reload_settings()
+
+
+def test_tiktok_accounts_and_posts_match_where_the_research_api_has_them(
+    tiktok_runs: Runs,
+) -> None:
+    j = _both(tiktok_runs, "select * from stg_accounts where platform = 'tiktok'", "account_id",
+              "_tt")  # fmt: skip
+    assert len(j) == tiktok_runs.n
+    for col in ("followers", "following", "media_count", "handle", "display_name", "category",
+                "is_verified", "biography_length"):  # fmt: skip
+        assert (j[f"{col}_clout"] == j[f"{col}_tt"]).all(), col
+    for col in ("country", "language", "created_at", "is_private"):
+        assert j[f"{col}_tt"].isna().all(), col
+    p = _both(tiktok_runs, "select * from stg_posts where platform = 'tiktok'", "post_id", "_tt")
+    for col in ("account_id", "published_at", "likes", "comments", "shares", "saves", "views"):
+        assert (p[f"{col}_clout"] == p[f"{col}_tt"]).all(), col
+    videos = p["media_type_clout"] == "video"
+    assert (p.loc[videos, "media_type_tt"] == "video").all()
+    assert p["is_sponsored_tt"].isna().all()
+    e = _both(tiktok_runs, "select account_id, engagement_rate from influencer_daily "
+              "where platform = 'tiktok'", "account_id", "_tt")  # fmt: skip
+    assert (e["engagement_rate_clout"] - e["engagement_rate_tt"]).abs().max() < 1e-12
+    assert _q(tiktok_runs.shaped, "select count(*) as n from stg_audience where platform = "
+              "'tiktok'")["n"][0] == 0  # fmt: skip
+    q = _q(tiktok_runs.shaped, "select * from audience_quality where platform = 'tiktok'")
+    assert (q["followers_sampled_28d"] == 0).all() and q["suspicious_pct"].isna().all()
+    gone = _q(tiktok_runs.shaped, "select ref, _reasons from quarantine_roster")
+    assert gone.to_dict("records") == [{"ref": "@ghost_user", "_reasons": "account_not_found"}]

@@ -45,4 +45,13 @@ def make_source(name: str, settings: Settings) -> PlatformSource:
             _http(settings, settings.instagram_url), settings.instagram_token,
             settings.instagram_business_id,
         )  # fmt: skip
+    if name == "tiktok":
+        from pipeline.extract.sources.tiktok import TikTokSource
+
+        if not settings.tiktok_token:
+            raise ConfigError(
+                "CLOUT_TIKTOK_TOKEN is not set: the tiktok source needs a Research API client "
+                "access token"
+            )
+        return TikTokSource(_http(settings, settings.tiktok_url), settings.tiktok_token)
     raise ConfigError(f"source {name!r} is not a platform-API source")
