@@ -92,7 +92,8 @@ def _duration(post_id: str, media_type: str | None) -> str:
     return f"PT{seconds // 60}M{seconds % 60}S"
 
 
-def _channel(row: dict[str, Any]) -> dict[str, Any]:
+def youtube_channel(row: dict[str, Any]) -> dict[str, Any]:
+    """An ``accounts`` row of the world as a YouTube ``channels.list`` item."""
     cid = str(row["account_id"])
     bio = _nullable(row["biography_length"])
     snippet: dict[str, Any] = {
@@ -122,7 +123,8 @@ def _channel(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _video(row: dict[str, Any]) -> dict[str, Any]:
+def youtube_video(row: dict[str, Any]) -> dict[str, Any]:
+    """A ``posts`` row of the world as a YouTube ``videos.list`` item."""
     vid = str(row["post_id"])
     stats = {"viewCount": row["views"], "likeCount": row["likes"], "favoriteCount": 0,
              "commentCount": row["comments"]}  # fmt: skip
@@ -183,7 +185,7 @@ async def yt_channels(request: Request) -> Response:
         sel = acc[acc["handle"].str.lower() == handle]
     else:
         return _yt_error(400, "missingRequiredParameter", "No filter selected.")
-    items = [_channel(r) for r in sel.to_dict("records")]
+    items = [youtube_channel(r) for r in sel.to_dict("records")]
     doc = _list("channel", items, len(items), None)
     if not items:
         del doc["items"]  # YouTube leaves ``items`` out when nothing matches
@@ -229,7 +231,7 @@ async def yt_videos(request: Request) -> Response:
         return _yt_error(400, "invalidParameter", "too many ids (at most 50)")
     posts = await run_in_threadpool(_frame, request, "posts")
     sel = posts[posts["post_id"].isin(ids)]
-    items = [_video(r) for r in sel.to_dict("records")]
+    items = [youtube_video(r) for r in sel.to_dict("records")]
     return _json(_list("video", items, len(items), None))
 
 
@@ -260,7 +262,8 @@ def _ig_guard(request: Request) -> Response | None:
     return None
 
 
-def _ig_media(row: dict[str, Any]) -> dict[str, Any]:
+def instagram_media(row: dict[str, Any]) -> dict[str, Any]:
+    """A ``posts`` row of the world as an Instagram media item."""
     kind = _nullable(row["media_type"])
     media_type = {"image": "IMAGE", "carousel": "CAROUSEL_ALBUM"}.get(str(kind), "VIDEO")
     product = {"reel": "REELS", "story": "STORY"}.get(str(kind), "FEED")
@@ -317,7 +320,7 @@ async def ig_user(request: Request) -> Response:
             "published_at", ascending=False
         )
         page = mine.iloc[offset : offset + limit]
-        media: dict[str, Any] = {"data": [_ig_media(r) for r in page.to_dict("records")]}
+        media: dict[str, Any] = {"data": [instagram_media(r) for r in page.to_dict("records")]}
         stop = offset + limit
         if len(page):
             cursors = {"before": np.base_repr(offset, 36), "after": np.base_repr(stop, 36)}
@@ -407,6 +410,17 @@ async def _tt_guard(request: Request) -> tuple[Response | None, dict[str, Any]]:
     return None, body
 
 
+def tiktok_video(row: dict[str, Any], username: str) -> dict[str, Any]:
+    """A ``posts`` row of the world as a TikTok research ``video/query`` video."""
+    return {
+        "id": int(row["post_id"]), "username": username,
+        "create_time": int(pd.Timestamp(row["published_at"]).timestamp()),
+        "view_count": int(row["views"]), "like_count": int(row["likes"]),
+        "comment_count": int(row["comments"]), "share_count": int(row["shares"]),
+        "favorites_count": int(row["saves"]),
+    }  # fmt: skip
+
+
 async def tt_user_info(request: Request) -> Response:
     """``POST /tiktok/v2/research/user/info/?fields=...`` with ``{"username": h}``."""
     bad, body = await _tt_guard(request)
@@ -453,14 +467,7 @@ async def tt_video_query(request: Request) -> Response:
     ts = pd.to_datetime(mine["published_at"], utc=True)
     mine = mine[(ts >= start) & (ts < end + dt.timedelta(days=1))]
     page = mine.iloc[cursor : cursor + limit]
-    videos = [
-        {"id": int(v["post_id"]), "username": v["handle"],
-         "create_time": int(pd.Timestamp(v["published_at"]).timestamp()),
-         "view_count": int(v["views"]), "like_count": int(v["likes"]),
-         "comment_count": int(v["comments"]), "share_count": int(v["shares"]),
-         "favorites_count": int(v["saves"])}
-        for v in page.to_dict("records")
-    ]  # fmt: skip
+    videos = [tiktok_video(v, str(v["handle"])) for v in page.to_dict("records")]
     stop = cursor + len(page)
     search_id = str(body.get("search_id") or f"7{abs(hash(tuple(users))) % 10**18:018d}")
     return _tt_ok({"videos": videos, "cursor": stop, "has_more": stop < len(mine),
