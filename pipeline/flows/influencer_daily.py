@@ -114,6 +114,18 @@ def extract(dt: date, platform: str, run_id: str) -> list[dict[str, Any]]:
     return [asdict(x) for x in landed]
 
 
+def platform_calls(landed: list[dict[str, Any]]) -> list[str]:
+    """One line per platform read from its own API: its calls and quota units that day."""
+    seen: dict[str, str] = {}
+    for x in landed:
+        if x.get("platform_calls") is not None and x["platform"] not in seen:
+            units = x.get("platform_quota_units")
+            seen[x["platform"]] = f"{x['platform']}: {x['platform_calls']} API calls" + (
+                f", {units} quota units" if units is not None else ""
+            )
+    return list(seen.values())
+
+
 def stage_roster(dt: date, run_id: str) -> dict[str, Any] | None:
     """Stage the day's roster lookups as ``stg_roster`` (accounts not found, and invalid roster
     rows, go to ``quarantine_roster`` with their reason); None when no roster landed."""

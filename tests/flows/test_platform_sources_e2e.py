@@ -5,6 +5,9 @@ invalid accounts are quarantined with their reason while the night succeeds."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -296,3 +299,32 @@ def test_tiktok_accounts_and_posts_match_where_the_research_api_has_them(
     assert (q["followers_sampled_28d"] == 0).all() and q["suspicious_pct"].isna().all()
     gone = _q(tiktok_runs.shaped, "select ref, _reasons from quarantine_roster")
     assert gone.to_dict("records") == [{"ref": "@ghost_user", "_reasons": "account_not_found"}]
+
+
+# ------------------------------------------------------------------------------------ CLI
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("CLOUT_")}
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], env={**base, **env},
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+
+
+def test_clout_run_prints_the_quota_and_config_errors_are_one_line(
+    world: tuple[SimulatorThread, Path],
+) -> None:
+    sim, base = world
+    env = {**_common(sim), "CLOUT_WAREHOUSE": str(base / "cli"), "CLOUT_SOURCES": "youtube",
+           "CLOUT_ROSTER": str(_roster(sim, base / "cli_roster.csv")),
+           "CLOUT_YOUTUBE_URL": f"{sim.url}/youtube/v3"}  # fmt: skip
+    missing = _cli(env, "run", "--date", DAY.isoformat(), "--dag", "influencer_daily")
+    assert missing.returncode == 1
+    assert missing.stderr.strip().splitlines() == [
+        "error: CLOUT_YOUTUBE_API_KEY is not set: the youtube source needs an API key"]  # fmt: skip
+    done = _cli({**env, "CLOUT_YOUTUBE_API_KEY": sim.token}, "run", "--date", DAY.isoformat(),
+                "--dag", "influencer_daily")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"{DAY}: youtube: " in done.stdout and "quota units" in done.stdout
+    # only YouTube was extracted (CLOUT_SOURCES names no other platform)
+    raw = sorted(p.name for p in (base / "cli/raw/accounts/dt=2026-03-01").iterdir())
+    assert raw == ["platform=youtube"]
