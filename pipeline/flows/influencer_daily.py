@@ -29,7 +29,7 @@ from pipeline.flows.marts import build_day
 from pipeline.flows.runlog import alert_failure, mark_day_complete, tracked
 from pipeline.staging.pages import raw_files, stage_table, validate_staged
 from pipeline.warehouse.catalog import refresh_catalog
-from pipeline.warehouse.storage import Warehouse
+from pipeline.warehouse.storage import Partition, Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,8 @@ def extract(dt: date, platform: str, run_id: str) -> list[dict[str, Any]]:
             landed = extract_clout(
                 cfg, wh, dt, platform, run_id, s.require_pii_key(), concurrency=s.concurrency
             )
-            if entries:
+            stale = wh.path(Partition.of("raw", ROSTER.name, dt, platform=platform)).exists()
+            if entries or stale:  # an emptied roster replaces the day's earlier lookups
                 land_roster(wh, dt, platform, entries, run_id, cfg.base_url)
         else:
             if not entries:

@@ -314,8 +314,11 @@ def test_clout_run_prints_the_quota_and_config_errors_are_one_line(
     world: tuple[SimulatorThread, Path],
 ) -> None:
     sim, base = world
-    env = {**_common(sim), "CLOUT_WAREHOUSE": str(base / "cli"), "CLOUT_SOURCES": "youtube",
-           "CLOUT_ROSTER": str(_roster(sim, base / "cli_roster.csv")),
+    roster = _roster(sim, base / "cli_roster.csv")
+    tiktok = sim.world.frame("accounts", DAY, "tiktok")["handle"][:2]
+    roster.write_text(roster.read_text() + "".join(f"tiktok,,{h},\n" for h in tiktok))
+    env = {**_common(sim), "CLOUT_WAREHOUSE": str(base / "cli"),
+           "CLOUT_SOURCES": "youtube,tiktok=clout", "CLOUT_ROSTER": str(roster),
            "CLOUT_YOUTUBE_URL": f"{sim.url}/youtube/v3"}  # fmt: skip
     missing = _cli(env, "run", "--date", DAY.isoformat(), "--dag", "influencer_daily")
     assert missing.returncode == 1
@@ -325,6 +328,14 @@ def test_clout_run_prints_the_quota_and_config_errors_are_one_line(
                 "--dag", "influencer_daily")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert f"{DAY}: youtube: " in done.stdout and "quota units" in done.stdout
-    # only YouTube was extracted (CLOUT_SOURCES names no other platform)
+    # instagram is not extracted (CLOUT_SOURCES does not name it)
     raw = sorted(p.name for p in (base / "cli/raw/accounts/dt=2026-03-01").iterdir())
-    assert raw == ["platform=youtube"]
+    assert raw == ["platform=tiktok", "platform=youtube"]
+    # tiktok is read from the clout API, which serves its tracked accounts itself: its roster
+    # accounts are staged unchecked
+    staged = _q(Warehouse(base / "cli"), "select platform, status, count(*) as n from stg_roster "
+                "group by all order by all")  # fmt: skip
+    n = len(sim.world.frame("accounts", DAY, "youtube"))
+    assert staged.to_dict("records") == [
+        {"platform": "tiktok", "status": "unchecked", "n": 2},
+        {"platform": "youtube", "status": "found", "n": n}]  # fmt: skip
