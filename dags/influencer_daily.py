@@ -10,7 +10,7 @@ import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, task
 
 from pipeline.airflow_common import default_args, processed_day
-from pipeline.contracts import MARTS, PLATFORMS, SOURCE_TABLES, staging_of
+from pipeline.contracts import MARTS, PLATFORMS, ROSTER, SOURCE_TABLES, staging_of
 
 with DAG(
     dag_id="influencer_daily",
@@ -42,6 +42,13 @@ with DAG(
 
         staged.append(stage())
 
+    @task(outlets=[Asset(staging_of(ROSTER).asset_uri)])
+    def stage_roster(**context: object) -> dict | None:  # type: ignore[type-arg]
+        """The roster's lookups (CLOUT_ROSTER); no-op when no roster landed."""
+        from pipeline.flows.influencer_daily import stage_roster as run_stage_roster
+
+        return run_stage_roster(processed_day(context), str(context["run_id"]))
+
     # the marts read earlier days' marts (spike days, pooled follower samples): one day's marts
     # wait for the previous day's, while extraction and staging of several days run in parallel
     @task(outlets=[Asset(m.asset_uri) for m in MARTS.values()], depends_on_past=True)
@@ -66,4 +73,5 @@ with DAG(
     built = marts()
     for step in staged:
         landed >> step >> built
+    landed >> stage_roster() >> built
     built >> publish() >> publish_sql()

@@ -42,6 +42,30 @@ class Settings(BaseSettings):
         None, description="URL that receives a JSON POST when a task fails"
     )
 
+    # platform sources (pipeline.extract.sources): which API each platform is read from
+    sources: str = Field(
+        "clout",
+        description="comma list: `clout` (the clout API contract) and/or `youtube`, "
+        "`instagram_graph`, `tiktok` (the platforms' own APIs), or `platform=source` pairs",
+    )
+    roster: Path | None = Field(None, description="accounts to track (CSV or YAML)")
+    youtube_api_key: str | None = Field(None, description="YouTube Data API v3 key")
+    youtube_url: str = Field(
+        "https://www.googleapis.com/youtube/v3", description="YouTube Data API base URL"
+    )
+    youtube_quota_units: int = Field(
+        10_000, ge=1, description="daily YouTube quota budget the run may spend"
+    )
+    instagram_token: str | None = Field(None, description="Instagram Graph API access token")
+    instagram_business_id: str | None = Field(
+        None, description="your Instagram professional account id (business discovery runs on it)"
+    )
+    instagram_url: str = Field(
+        "https://graph.facebook.com/v21.0", description="Instagram Graph API base URL"
+    )
+    tiktok_token: str | None = Field(None, description="TikTok Research API client access token")
+    tiktok_url: str = Field("https://open.tiktokapis.com/v2", description="TikTok API base URL")
+
     # extraction tuning
     page_size: int = Field(5000, ge=1, le=50_000, description="rows per API page")
     concurrency: int = Field(4, ge=1, le=64, description="parallel API streams")

@@ -343,6 +343,29 @@ INFLUENCER_LISTS = Table(
 )
 
 
+#: Outcome of looking a roster account up on its platform (``roster.status``).
+ROSTER_STATUSES: tuple[str, ...] = ("found", "not_found", "unchecked", "invalid")
+
+ROSTER = Table(
+    name="roster",
+    layer="source",
+    key=("platform", "ref"),
+    grain="one row per tracked account (as the roster names it) per day, with the outcome of "
+    "looking it up on its platform (raw pages land per platform, `platform=_invalid` for rows "
+    "naming no known platform)",
+    columns=_cols(
+        ("platform", "string", False),
+        ("ref", "string", False),  # the roster's reference as given: account id, or @handle
+        ("account_id", "string"),  # the platform's id (given, or resolved by the lookup)
+        ("handle", "string"),
+        ("category", "string"),
+        ("origin", "string", False),  # the roster file, or stg_influencer_lists
+        ("status", "string", False),  # ROSTER_STATUSES
+        ("reason", "string"),  # why an account was not found / is invalid, in words
+    ),
+)
+
+
 def staging_of(source: Table) -> Table:
     """The staging table of a source: the same typed columns and key, layer ``staging``."""
     return replace(source, name=staging_name(source.name), layer="staging", endpoint="", folder="")
@@ -605,8 +628,10 @@ STG_CAMPAIGNS = staging_of(CAMPAIGNS)
 STG_DELIVERY_FILES = staging_of(DELIVERY_FILES)
 STG_GA4_CONVERSIONS = staging_of(GA4_CONVERSIONS)
 STG_INFLUENCER_LISTS = staging_of(INFLUENCER_LISTS)
+STG_ROSTER = staging_of(ROSTER)
 BRAND_SOURCES: dict[str, Table] = {
-    t.name: t for t in (ORDERS, CAMPAIGNS, DELIVERY_FILES, GA4_CONVERSIONS, INFLUENCER_LISTS)
+    t.name: t
+    for t in (ORDERS, CAMPAIGNS, DELIVERY_FILES, GA4_CONVERSIONS, INFLUENCER_LISTS, ROSTER)
 }
 
 
@@ -620,6 +645,7 @@ def _published() -> dict[str, Table]:
             DELIVERY_FILES,
             GA4_CONVERSIONS,
             INFLUENCER_LISTS,
+            ROSTER,
         )
     ]
     tables = [

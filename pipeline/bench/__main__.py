@@ -3,7 +3,8 @@
 The simulator runs in its own process (``clout simulate serve``) so that the extractor is
 measured as it runs against a real API. The floor is measured in the same run on the same
 files: pyarrow reading the landed raw pages and writing the same rows as Parquet. The last line
-is machine-readable (``bench: key=value ...``).
+is machine-readable (``bench: key=value ...``). It also times the platform sources' mapping of
+each platform's answer shape into the contract (``pipeline.bench.adapters``).
 """
 
 from __future__ import annotations
@@ -127,6 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--date", default="2026-03-01")
     ap.add_argument("--keep", action="store_true", help="keep the benchmark warehouse")
     ap.add_argument("--backfill-days", type=int, default=30, help="0 skips the backfill bench")
+    ap.add_argument(
+        "--adapter-accounts",
+        type=int,
+        default=20_000,
+        help="world size whose answers the platform-source mapping bench maps",
+    )
     args = ap.parse_args(argv)
     day = date.fromisoformat(args.date)
 
@@ -219,6 +226,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'score 100k accounts x 10 briefs':<28} {scoring_s:>8.2f} s")
         classify_s = bench_classify(1_000_000)
         print(f"  {'classify 1M profiles':<28} {classify_s:>8.2f} s")
+        from pipeline.bench.adapters import bench_adapters
+
+        mapping = bench_adapters(args.adapter_accounts)
+        for platform, rps in mapping.items():
+            label = f"map {platform} shape -> contract"
+            print(f"  {label:<28} {'':>10}  {rps:>12,.0f} rows/s")
+        mapping_key = "".join(f" map_{p}_rows_per_s={r:.0f}" for p, r in mapping.items())
         backfill_key = ""
         if args.backfill_days:
             n = args.backfill_days
@@ -238,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
             f"extract_rows_per_s={raw_rows / t_extract:.0f} classify_1m_s={classify_s:.2f} "
             f"validate_rows_per_s={validate_rps:.0f} gx_s={t_gx:.2f} roas_s={roas_s:.2f} "
             f"scoring_s={scoring_s:.2f}"
-            f"{backfill_key}"
+            f"{backfill_key}{mapping_key}"
         )
     finally:
         proc.terminate()

@@ -46,6 +46,8 @@ def run(
                 f"{dt}: landed {sum(x['rows'] for x in result['landed'])} raw rows, staged "
                 f"{rows}, quarantined {quarantined}; marts {result['marts']}"
             )
+            for line in influencer_daily.platform_calls(result["landed"]):
+                typer.echo(f"{dt}: {line}")
         if dag == "campaign_roas" or (dag == "all" and settings.campaigns):
             done = campaign_roas.run_day(dt, influencer_daily.new_run_id(dt))
             orders = done["orders"]

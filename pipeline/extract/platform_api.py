@@ -77,6 +77,10 @@ class Landed:
     rows: int
     pages: int
     path: str
+    #: platform-API sources: calls made and quota units spent by the platform's whole
+    #: extraction that day (the same on each of its tables; None for the clout API)
+    platform_calls: int | None = None
+    platform_quota_units: int | None = None
 
 
 class PlatformClient:

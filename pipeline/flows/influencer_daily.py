@@ -13,14 +13,23 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pipeline.config import Settings, get_settings
-from pipeline.contracts import MARTS, PLATFORMS, SOURCE_TABLES
-from pipeline.extract.platform_api import ApiConfig, extract_platform
+from pipeline.config import ConfigError, Settings, get_settings
+from pipeline.contracts import MARTS, PLATFORMS, ROSTER, SOURCE_TABLES
+from pipeline.extract.platform_api import ApiConfig, Landed
+from pipeline.extract.roster import INVALID_PLATFORM, RosterEntry, for_platform, load_roster
+from pipeline.extract.sources import make_source
+from pipeline.extract.sources.base import (
+    SourceConfigError,
+    land_extracted,
+    land_roster,
+    parse_sources,
+)
+from pipeline.extract.sources.clout_api import extract_clout
 from pipeline.flows.marts import build_day
 from pipeline.flows.runlog import alert_failure, mark_day_complete, tracked
-from pipeline.staging.pages import stage_table, validate_staged
+from pipeline.staging.pages import raw_files, stage_table, validate_staged
 from pipeline.warehouse.catalog import refresh_catalog
-from pipeline.warehouse.storage import Warehouse
+from pipeline.warehouse.storage import Partition, Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -57,20 +66,79 @@ def api_config(settings: Settings | None = None) -> ApiConfig:
 PIPELINE = "influencer_daily"
 
 
+def platform_sources(settings: Settings | None = None) -> dict[str, str]:
+    """Platform -> the source it is read from (``CLOUT_SOURCES``); platforms absent are off."""
+    try:
+        return parse_sources((settings or get_settings()).sources)
+    except SourceConfigError as e:
+        raise ConfigError(str(e)) from None
+
+
+def roster(dt: date, settings: Settings | None = None) -> list[RosterEntry]:
+    """The day's roster (``CLOUT_ROSTER`` and ``stg_influencer_lists``)."""
+    s = settings or get_settings()
+    return load_roster(s.roster, s.warehouse, dt)
+
+
 def extract(dt: date, platform: str, run_id: str) -> list[dict[str, Any]]:
-    """Land every entity of one platform for the day."""
+    """Land every entity of one platform for the day, from the platform's configured source
+    (nothing for a platform ``CLOUT_SOURCES`` leaves out)."""
     s = get_settings()
+    name = platform_sources(s).get(platform)
+    if name is None:
+        log.info("extract %s %s: skipped (not in CLOUT_SOURCES=%s)", platform, dt, s.sources)
+        return []
     wh = warehouse(s)
     with (
         wh.day_lock(f"extract-{platform}", dt),
         tracked(wh, run_id, dt, f"extract:{platform}") as n,
     ):
-        landed = extract_platform(
-            api_config(s), wh, dt, platform, run_id, s.require_pii_key(),
-            concurrency=s.concurrency,
-        )  # fmt: skip
+        entries = for_platform(roster(dt, s), platform)
+        landed: list[Landed]
+        if name == "clout":
+            cfg = api_config(s)
+            landed = extract_clout(
+                cfg, wh, dt, platform, run_id, s.require_pii_key(), concurrency=s.concurrency
+            )
+            stale = wh.path(Partition.of("raw", ROSTER.name, dt, platform=platform)).exists()
+            if entries or stale:  # an emptied roster replaces the day's earlier lookups
+                land_roster(wh, dt, platform, entries, run_id, cfg.base_url)
+        else:
+            if not entries:
+                raise ConfigError(
+                    f"{platform} is read from its own API (CLOUT_SOURCES={s.sources}) but the "
+                    f"roster lists no {platform} account: add them to CLOUT_ROSTER"
+                )
+            extracted = make_source(name, s).extract(dt, entries)
+            landed = land_extracted(wh, extracted, dt, run_id)
         n["rows_out"] = sum(x.rows for x in landed)
     return [asdict(x) for x in landed]
+
+
+def platform_calls(landed: list[dict[str, Any]]) -> list[str]:
+    """One line per platform read from its own API: its calls and quota units that day."""
+    seen: dict[str, str] = {}
+    for x in landed:
+        if x.get("platform_calls") is not None and x["platform"] not in seen:
+            units = x.get("platform_quota_units")
+            seen[x["platform"]] = f"{x['platform']}: {x['platform_calls']} API calls" + (
+                f", {units} quota units" if units is not None else ""
+            )
+    return list(seen.values())
+
+
+def stage_roster(dt: date, run_id: str) -> dict[str, Any] | None:
+    """Stage the day's roster lookups as ``stg_roster`` (accounts not found, and invalid roster
+    rows, go to ``quarantine_roster`` with their reason); None when no roster landed."""
+    s = get_settings()
+    wh = warehouse(s)
+    invalid = [e for e in roster(dt, s) if e.status == "invalid"]
+    if invalid or raw_files(wh, ROSTER, dt):
+        origin = str(s.roster) if s.roster else "roster"
+        land_roster(wh, dt, INVALID_PLATFORM, invalid, run_id, origin)
+    if not raw_files(wh, ROSTER, dt):
+        return None
+    return stage(dt, ROSTER.name, run_id)
 
 
 def stage(dt: date, table: str, run_id: str) -> dict[str, Any]:
@@ -122,7 +190,8 @@ def ingest_day(dt: date, run_id: str) -> dict[str, Any]:
     """Extract and stage every table of a day (the part of a run that days can do in parallel)."""
     landed = [x for p in PLATFORMS for x in extract(dt, p, run_id)]
     staged = [stage(dt, t, run_id) for t in SOURCE_TABLES]
-    return {"landed": landed, "staged": staged}
+    staged_roster = stage_roster(dt, run_id)
+    return {"landed": landed, "staged": staged + ([staged_roster] if staged_roster else [])}
 
 
 def run_day(dt: date, run_id: str | None = None) -> dict[str, Any]:

@@ -8,7 +8,8 @@ Contract (DESIGN section 11, "Platform API")::
     400 bad date / limit / platform / cursor, 401 bad token, 404 unknown entity,
     429 + Retry-After (injected), 500 (injected)
 
-``GET /health`` answers without auth. ``GET``/``POST /_faults`` read / replace the injected
+The same world is served in the platforms' own API shapes (YouTube Data API v3 under
+``/youtube/v3/``; :mod:`pipeline.simulator.shapes`). ``GET /health`` answers without auth. ``GET``/``POST /_faults`` read / replace the injected
 faults (no auth: a test hook, never part of a real platform). Each (entity, day, platform)
 frame is generated once, serialised to JSON rows with vectorised Arrow kernels and kept in a
 small byte-bounded LRU, so a page is one slice of a buffer. With ``Faults.malformed_rate`` the
@@ -49,6 +50,7 @@ from ._arrays import mix64
 from ._jsonrows import ChunkedRows
 from ._keys import as_ordinal
 from .malformed import DEFECTS, inject
+from .shapes import routes as shape_routes
 from .world import World, resolve_entity
 
 __all__ = [
@@ -332,6 +334,7 @@ def create_app(
             Route("/health", _health, methods=["GET"]),
             Route("/_faults", _faults, methods=["GET", "POST"]),
             Route("/v1/{entity:path}", _v1, methods=["GET"]),
+            *shape_routes(),
         ]
     )
     app.state.sim = _State(world, token, faults or Faults(), cache_bytes)

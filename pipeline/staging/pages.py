@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from pipeline.contracts import LINEAGE_FIELDS, SOURCE_TABLES, Table
+from pipeline.contracts import LINEAGE_FIELDS, ROSTER, SOURCE_TABLES, Table
 from pipeline.staging.compile import suite_rules
 from pipeline.staging.engine import (
     RAW_ROWS,
@@ -28,9 +28,21 @@ from pipeline.staging.engine import (
 )
 from pipeline.staging.gx import validate_with_gx
 from pipeline.staging.results import ValidationRecord, contract_failures, write_validation_results
-from pipeline.staging.rules import schema_rules
+from pipeline.staging.rules import Rule, schema_rules
 from pipeline.warehouse.catalog import connect
 from pipeline.warehouse.storage import Partition, Warehouse
+
+#: Tables landed as platform pages: the API entities and the roster (its lookups per platform).
+PAGE_TABLES: dict[str, Table] = {**SOURCE_TABLES, ROSTER.name: ROSTER}
+
+
+#: A table's own quarantine rules beside its schema and suite rules.
+EXTRA_RULES: dict[str, list[Rule]] = {
+    ROSTER.name: [
+        Rule("account_not_found", "\"r_status\" = 'not_found'"),
+        Rule("roster_row_invalid", "\"r_status\" = 'invalid'"),
+    ],
+}
 
 
 def _raw_columns(table: Table) -> str:
@@ -73,7 +85,7 @@ def stage_table(wh: Warehouse, name: str, dt: date, run_id: str) -> StageResult:
     Also writes the per-rule quarantine counts to ``validation_results`` (source
     ``quarantine``); :func:`validate_staged` adds the GX results of the staged partition.
     """
-    table = SOURCE_TABLES[name]
+    table = PAGE_TABLES[name]
     files = raw_files(wh, table, dt)
     if not files:
         raise StageError(
@@ -81,7 +93,7 @@ def stage_table(wh: Warehouse, name: str, dt: date, run_id: str) -> StageResult:
             "run the extraction for that day first"
         )
     landed = sum(int(m["rows"]) for m in wh.manifests("raw", name, dt))
-    rules = schema_rules(table) + suite_rules(table)
+    rules = schema_rules(table) + suite_rules(table) + EXTRA_RULES.get(name, [])
     con = connect()
     try:
         load_pages(con, table, files)
@@ -94,7 +106,7 @@ def stage_table(wh: Warehouse, name: str, dt: date, run_id: str) -> StageResult:
 def validate_staged(wh: Warehouse, name: str, dt: date, run_id: str) -> list[ValidationRecord]:
     """Run the table's Great Expectations suite on its staged partition, record the results,
     render Data Docs under ``<warehouse>/docs``; a failed contract expectation fails here."""
-    table = SOURCE_TABLES[name]
+    table = PAGE_TABLES[name]
     staged = pq.read_table(wh.path(Partition.of("staging", table.staging, dt)))
     records = validate_with_gx(
         name, staged, dt, run_id, docs_dir=wh.docs_dir(), run_ts=run_reference_time(dt)

@@ -3,6 +3,9 @@
 -- by pipeline.fraud.classify): real_pct + suspicious_pct + mass_followers_pct +
 -- influencer_followers_pct = 100; authenticity_pct = real + influencers; reachability_pct =
 -- followers following fewer than 1,500 accounts. NULL where no follower was sampled.
+-- An account with no follower sample that day (a platform that gives none: YouTube, TikTok and
+-- Instagram's Graph API, see the README) says so: followers_sampled = followers_sampled_28d =
+-- 0 and every audience column NULL; its score rests on the other components.
 -- followers_sampled_28d, authenticity_pct_28d and suspicious_pct_28d pool the day's sample with
 -- the 27 days before (this mart's own earlier rows): the stable estimate of the audience.
 -- authenticity_pct_28d corrects the pooled suspicious share for the classifier's known error
@@ -69,14 +72,14 @@ components as (
     select
         accounts.platform,
         accounts.account_id,
-        composition.followers_sampled,
+        coalesce(composition.followers_sampled, 0) as followers_sampled,
         composition.real_pct,
         composition.authenticity_pct,
         composition.suspicious_pct,
         composition.mass_followers_pct,
         composition.influencer_followers_pct,
         composition.reachability_pct,
-        composition.followers_sampled_28d,
+        coalesce(composition.followers_sampled_28d, 0) as followers_sampled_28d,
         composition.authenticity_pct_28d,
         composition.suspicious_pct_28d,
         composition.authenticity_adj_pct,
