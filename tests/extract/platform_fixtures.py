@@ -115,4 +115,3 @@ class FixtureServer:
 
     def calls(self, path: str) -> list[Seen]:
         return [s for s in self.requests if s.path == path]
-
