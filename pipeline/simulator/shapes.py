@@ -49,6 +49,15 @@ def served_day(request: Request) -> dt.date:
     return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
 
 
+def _bad_day(request: Request) -> str | None:
+    """Why the ``X-Clout-Date`` header cannot be served, or None."""
+    try:
+        served_day(request)
+    except ValueError:
+        return f"header X-Clout-Date must be YYYY-MM-DD, got {request.headers.get(DATE_HEADER)!r}"
+    return None
+
+
 def _nullable(v: Any) -> Any:
     return None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v
 
@@ -75,6 +84,8 @@ def _yt_guard(request: Request) -> Response | None:
     st = request.app.state.sim
     if request.query_params.get("key") != st.token:
         return _yt_error(400, "keyInvalid", "API key not valid. Please pass a valid API key.")
+    if (why := _bad_day(request)) is not None:
+        return _yt_error(400, "invalidParameter", why)
     fault, _ = st.next_fault()
     if fault == "429":
         ra = str(st.faults.retry_after_s)
@@ -253,6 +264,8 @@ def _ig_guard(request: Request) -> Response | None:
     st = request.app.state.sim
     if request.query_params.get("access_token") != st.token:
         return _ig_error(190, "Invalid OAuth access token - Cannot parse access token")
+    if (why := _bad_day(request)) is not None:
+        return _ig_error(100, f"(#100) {why}")
     fault, _ = st.next_fault()
     if fault == "429":
         return _ig_error(4, "Application request limit reached", 403, is_transient=True)
@@ -393,6 +406,8 @@ async def _tt_guard(request: Request) -> tuple[Response | None, dict[str, Any]]:
     if auth.lower() != f"bearer {st.token}".lower():
         return _tt_error(401, "access_token_invalid", "The access token is invalid or not "
                          "found in the request."), {}  # fmt: skip
+    if (why := _bad_day(request)) is not None:
+        return _tt_error(400, "invalid_params", why), {}
     fault, _ = st.next_fault()
     if fault == "429":
         ra = str(st.faults.retry_after_s)

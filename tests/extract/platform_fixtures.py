@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -116,8 +115,3 @@ class FixtureServer:
 
     def calls(self, path: str) -> list[Seen]:
         return [s for s in self.requests if s.path == path]
-
-
-def serve(routes: list[Route]) -> Iterator[FixtureServer]:
-    with FixtureServer(routes) as srv:
-        yield srv

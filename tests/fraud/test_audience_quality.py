@@ -55,6 +55,22 @@ def test_composition_by_hand(wh: Warehouse) -> None:
     assert q["reachability_pct"] == 60.0
 
 
+def test_an_account_without_a_sample_says_so(wh: Warehouse) -> None:
+    """A platform that gives no follower samples (YouTube, TikTok, the Instagram Graph API):
+    0 sampled, every audience column NULL, the score from the other components."""
+    accounts(wh, "a1", "a2")
+    stage(wh, "follower_samples", D, samples("a1", 5, 5))
+    q = quality(wh)
+    assert (q["a1"]["followers_sampled"], q["a1"]["followers_sampled_28d"]) == (10, 10)
+    none = q["a2"]
+    assert (none["followers_sampled"], none["followers_sampled_28d"]) == (0, 0)
+    for col in (*PCTS, "authenticity_pct", "reachability_pct", "authenticity_pct_28d",
+                "suspicious_pct_28d", "authenticity_adj_pct"):  # fmt: skip
+        assert none[col] is None, col
+    # the score rests on the components there are: here (no post either) growth health alone
+    assert none["audience_quality_score"] == none["growth_health"] == 100.0
+
+
 def test_samples_of_the_28_days_are_pooled(wh: Warehouse) -> None:
     """authenticity_pct_28d: today's sample plus the earlier days' rows of this mart (27 days
     back, not 28); the day's own percentages stay the day's."""

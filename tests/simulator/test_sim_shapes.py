@@ -77,3 +77,13 @@ def test_sources_ride_out_429_bursts_and_500s(shaped: SimulatorThread, platform:
     assert len(clean.rows["accounts"]) == len(acc)
     assert len(clean.rows["posts"]) == len(shaped.world.frame("posts", DAY, platform))
     assert [e.status for e in faulty.roster] == ["found"] * len(acc)
+
+
+def test_a_malformed_day_header_is_a_400_in_the_platforms_shape(shaped: SimulatorThread) -> None:
+    bad = {"X-Clout-Date": "yesterday"}
+    yt = httpx.get(f"{shaped.url}/youtube/v3/videos", params={"id": "x", "key": TOKEN},
+                   headers=bad)  # fmt: skip
+    assert yt.status_code == 400 and "X-Clout-Date" in yt.json()["error"]["message"]
+    tt = httpx.post(f"{shaped.url}/tiktok/v2/research/user/info/", json={"username": "a"},
+                    headers={**bad, "Authorization": f"bearer {TOKEN}"})  # fmt: skip
+    assert tt.status_code == 400 and tt.json()["error"]["code"] == "invalid_params"
