@@ -227,6 +227,11 @@ class Warehouse:
             dt.load_as_version(version)
         return dt
 
+    def table_version(self, layer: str, table: str) -> int | None:
+        """A Delta table's last commit number (None where there is no table)."""
+        dt = self.delta_table(layer, table)
+        return None if dt is None else dt.version()
+
     def delta_tables(self, layer: str) -> list[str]:
         """Names of the Delta tables of a layer."""
         base = self.root / layer
@@ -468,46 +473,49 @@ class Warehouse:
         return data
 
     def _commit_manifest(self, part: Partition) -> dict[str, Any] | None:
-        dt = self.delta_table(part.layer, part.table)
+        found = self._commit_manifests(part.layer, part.table, part.dt, dict(part.keys))
+        return found[0] if found else None
+
+    def _commit_manifests(
+        self, layer: str, table: str, day: str, want: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The manifest of the last commit that wrote each partition of ``day`` (only the
+        partition ``want`` when given), newest commit first in the log."""
+        dt = self.delta_table(layer, table)
         if dt is None:
-            return None
-        want = dict(part.keys)
+            return []
+        seen: dict[tuple[tuple[str, str], ...], dict[str, Any]] = {}
         for commit in dt.history():
             raw = commit.get(MANIFEST_KEY)
             if not raw:
-                continue
+                continue  # compaction, vacuum, or a writer other than clout
             m = json.loads(raw)
             for p in m.get("partitions", []):
                 got = {k: v for k, v in p["partition"].items() if k != FILE_KEY}
-                if got == want:
-                    files = dt.file_uris(file_pruning_predicate=_filters(part))
-                    return {
-                        **{k: v for k, v in m.items() if k not in ("partitions", "rows")},
-                        "partition": want, "rows": p["rows"], "version": commit["version"],
-                        "files": [{"name": Path(f).name, "bytes": _size(f)} for f in files],
-                    }  # fmt: skip
-        return None
+                key = tuple(sorted(got.items()))
+                if got.get("dt") != day or (want is not None and got != want) or key in seen:
+                    continue
+                part = Partition.of(
+                    layer, table, day, **{k: v for k, v in got.items() if k != "dt"}
+                )
+                files = dt.file_uris(file_pruning_predicate=_filters(part))
+                seen[key] = {
+                    **{k: v for k, v in m.items() if k not in ("partitions", "rows")},
+                    "partition": got, "rows": p["rows"], "version": commit["version"],
+                    "files": [{"name": Path(f).name, "bytes": _size(f)} for f in files],
+                }  # fmt: skip
+            if want is not None and seen:
+                break
+        return [seen[k] for k in sorted(seen)]
 
     def manifests(self, layer: str, table: str, dt: date | str) -> list[dict[str, Any]]:
         """Every manifest of a table's day (several where the day has sub-partitions)."""
         day = dt.isoformat() if isinstance(dt, date) else dt
         if layer in DELTA_LAYERS and table in self.delta_tables(layer):
-            return [m for part in self._day_partitions(layer, table, day)
-                    if (m := self._commit_manifest(part)) is not None]  # fmt: skip
+            return self._commit_manifests(layer, table, day)
         base = self.root / "_manifests" / layer / table
         found = [base / f"dt={day}.json"] + sorted((base / f"dt={day}").glob("*.json"))
         return [json.loads(p.read_text()) for p in found if p.exists()]
-
-    def _day_partitions(self, layer: str, table: str, day: str) -> list[Partition]:
-        dt = self.delta_table(layer, table)
-        if dt is None:
-            return []
-        keys = [k for k in dt.metadata().partition_columns if k not in ("dt", FILE_KEY)]
-        parts = set()
-        for f in dt.file_uris(file_pruning_predicate=[("dt", "=", day)]):
-            values = dict(seg.split("=", 1) for seg in Path(f).parent.parts if "=" in seg)
-            parts.add(Partition.of(layer, table, day, **{k: values[k] for k in keys}))
-        return sorted(parts, key=str)
 
     def check_partition(self, part: Partition) -> int:
         """The partition's row count, checked against its commit's manifest; raises
