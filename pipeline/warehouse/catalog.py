@@ -110,13 +110,11 @@ def _dataset_as_of(
     if dt is None or as_of is None:
         return None if dt is None else dt.to_pyarrow_dataset()
     if isinstance(as_of, int):
-        dt.load_as_version(min(as_of, dt.version()))
-        return dt.to_pyarrow_dataset()
+        return wh.dataset(layer, table, version=min(as_of, dt.version()))
     first = dt.history()[-1]["timestamp"]  # ms since the epoch of the table's first commit
     if as_of.timestamp() * 1000 < first:
         return None
-    dt.load_as_version(as_of)
-    return dt.to_pyarrow_dataset()
+    return wh.dataset(layer, table, version=as_of)
 
 
 def file_views(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> None:

@@ -181,6 +181,10 @@ class Warehouse:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root).resolve()
+        self._handles: dict[str, DeltaTable] = {}  #: open tables at their last commit
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_handles": {}}  # table handles never cross processes
 
     # ---------------------------------------------------------------- paths
     def path(self, part: Partition) -> Path:
@@ -216,15 +220,23 @@ class Warehouse:
     def delta_table(
         self, layer: str, table: str, version: int | str | datetime | None = None
     ) -> DeltaTable | None:
-        """The Delta table (at ``version``: a number, or a timestamp), None where none exists."""
+        """The Delta table (at ``version``: a number, or a timestamp), None where none exists.
+        The handle at the last commit is kept and brought up to date on the next call: callers
+        must not move it to another version (pass ``version`` instead)."""
         from deltalake import DeltaTable
 
         uri = self.table_uri(layer, table)
+        if version is None and uri in self._handles:  # reading the new commits only
+            handle = self._handles[uri]
+            handle.update_incremental()
+            return handle
         if not DeltaTable.is_deltatable(uri, self.storage_options()):
             return None
         dt = DeltaTable(uri, storage_options=self.storage_options())
         if version is not None:
             dt.load_as_version(version)
+        else:
+            self._handles[uri] = dt
         return dt
 
     def table_version(self, layer: str, table: str) -> int | None:

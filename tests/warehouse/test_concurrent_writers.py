@@ -41,7 +41,7 @@ def test_same_day_writers_one_wins_the_others_retry(tmp_path: Path) -> None:
     jobs = [("2026-03-01", 1), ("2026-03-01", 2), ("2026-03-01", 3), ("2026-03-02", 4)]
     conflicts: list[str] = []
     with ctx.Manager() as manager, ProcessPoolExecutor(len(jobs), mp_context=ctx) as pool:
-        for _ in range(4):  # timing decides who collides; rounds until one did
+        for _ in range(8):  # timing decides who collides; rounds until one did
             barrier = manager.Barrier(len(jobs))
             results = list(pool.map(_write, *zip(*[(str(tmp_path), d, w, barrier)
                                                    for d, w in jobs], strict=True)))  # fmt: skip
