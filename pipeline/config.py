@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     tiktok_token: str | None = Field(None, description="TikTok Research API client access token")
     tiktok_url: str = Field("https://open.tiktokapis.com/v2", description="TikTok API base URL")
 
+    vacuum_retention_days: float = Field(
+        7.0, ge=0, description="days of old table versions the weekly maintenance keeps"
+    )
+
     # extraction tuning
     page_size: int = Field(5000, ge=1, le=50_000, description="rows per API page")
     concurrency: int = Field(4, ge=1, le=64, description="parallel API streams")

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
 from pipeline.config import reload_settings
@@ -55,7 +54,7 @@ def runs(
 def test_staging_equals_the_clean_run(runs, table: str) -> None:  # type: ignore[no-untyped-def]
     clean, dirty, _ = runs
     part = Partition.of("staging", SOURCE_TABLES[table].staging, DAY)
-    assert pq.read_table(dirty.path(part)).equals(pq.read_table(clean.path(part)))
+    assert dirty.read_partition(part).equals(clean.read_partition(part))
 
 
 @pytest.mark.parametrize("table", list(SOURCE_TABLES))
@@ -63,7 +62,7 @@ def test_quarantine_holds_exactly_the_bad_rows(runs, table: str) -> None:  # typ
     _, dirty, sim = runs
     t = SOURCE_TABLES[table]
     truth = malformed_truth(sim.world, t.endpoint, DAY, rate=RATE, seed=9)
-    quarantined = pq.read_table(dirty.path(Partition.of("quarantine", table, DAY)))
+    quarantined = dirty.read_partition(Partition.of("quarantine", table, DAY))
     assert quarantined.num_rows == len(truth)
     assert all(quarantined.column("_reasons").to_pylist())
     if table in TAG_COLUMNS:  # audience rows are never corrupted (one bad share breaks a group)
@@ -86,7 +85,7 @@ def test_validation_results_count_the_quarantined_rows(runs) -> None:  # type: i
     ).to_pylist()
     counts = {r["table"]: r["n"] for r in per_table}
     for table in SOURCE_TABLES:
-        quarantined = pq.read_table(dirty.path(Partition.of("quarantine", table, DAY))).num_rows
+        quarantined = dirty.read_partition(Partition.of("quarantine", table, DAY)).num_rows
         # every quarantined row failed at least one rule; each defect is exactly one
         assert counts.get(table, 0) == quarantined, table
     assert (dirty.docs_dir() / "index.html").exists()

@@ -148,14 +148,17 @@ def write_parquet(batches: Iterable[pa.RecordBatch], schema: pa.Schema, path: Pa
 
 
 @contextmanager
-def open_query(wh: Warehouse, sql: str) -> Iterator[pa.RecordBatchReader]:
-    """A stream of the result batches of ``sql`` over the warehouse views; the DuckDB session
-    lives while the caller reads."""
+def open_query(
+    wh: Warehouse, sql: str, as_of: int | datetime | None = None
+) -> Iterator[pa.RecordBatchReader]:
+    """A stream of the result batches of ``sql`` over the warehouse views (the tables as of a
+    version or a time when ``as_of`` is given); the DuckDB session lives while the caller
+    reads."""
     from pipeline.warehouse.catalog import connect, register_views
 
     con = connect()
     try:
-        register_views(con, wh)
+        register_views(con, wh, as_of)
         yield con.sql(sql).to_arrow_reader(BATCH_ROWS)
     finally:
         con.close()

@@ -134,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         default=20_000,
         help="world size whose answers the platform-source mapping bench maps",
     )
+    ap.add_argument(
+        "--nightly-only", action="store_true",
+        help="only the nightly day (skip the ROAS, scoring, classifier and mapping benches)",
+    )  # fmt: skip
     args = ap.parse_args(argv)
     day = date.fromisoformat(args.date)
 
@@ -213,26 +217,27 @@ def main(argv: list[str] | None = None) -> int:
         floor_rows, t_floor = _timed("I/O floor (pyarrow)", lambda: io_floor(raw_files, floor_dir))
         assert floor_rows == raw_rows, (floor_rows, raw_rows)
 
-        from pipeline.bench.roas import bench_roas
-        from pipeline.fraud.classify import bench_classify
+        roas_s = scoring_s = classify_s = float("nan")
+        mapping_key = ""
+        if not args.nightly_only:
+            from pipeline.bench.roas import bench_roas
+            from pipeline.bench.scoring import bench_scoring
+            from pipeline.fraud.classify import bench_classify
 
-        roas = bench_roas(1_000_000, 500_000, root=work)
-        roas_s = float(roas["total_s"])
-        print(f"  {'ROAS: 1M orders + 500k delivery':<28} {roas_s:>8.2f} s  ({roas})")
+            roas = bench_roas(1_000_000, 500_000, root=work)
+            roas_s = float(roas["total_s"])
+            print(f"  {'ROAS: 1M orders + 500k delivery':<28} {roas_s:>8.2f} s  ({roas})")
+            scoring_s = bench_scoring(100_000, 10)
+            print(f"  {'score 100k accounts x 10 briefs':<28} {scoring_s:>8.2f} s")
+            classify_s = bench_classify(1_000_000)
+            print(f"  {'classify 1M profiles':<28} {classify_s:>8.2f} s")
+            from pipeline.bench.adapters import bench_adapters
 
-        from pipeline.bench.scoring import bench_scoring
-
-        scoring_s = bench_scoring(100_000, 10)
-        print(f"  {'score 100k accounts x 10 briefs':<28} {scoring_s:>8.2f} s")
-        classify_s = bench_classify(1_000_000)
-        print(f"  {'classify 1M profiles':<28} {classify_s:>8.2f} s")
-        from pipeline.bench.adapters import bench_adapters
-
-        mapping = bench_adapters(args.adapter_accounts)
-        for platform, rps in mapping.items():
-            label = f"map {platform} shape -> contract"
-            print(f"  {label:<28} {'':>10}  {rps:>12,.0f} rows/s")
-        mapping_key = "".join(f" map_{p}_rows_per_s={r:.0f}" for p, r in mapping.items())
+            mapping = bench_adapters(args.adapter_accounts)
+            for platform, rps in mapping.items():
+                label = f"map {platform} shape -> contract"
+                print(f"  {label:<28} {'':>10}  {rps:>12,.0f} rows/s")
+            mapping_key = "".join(f" map_{p}_rows_per_s={r:.0f}" for p, r in mapping.items())
         backfill_key = ""
         if args.backfill_days:
             n = args.backfill_days
@@ -242,13 +247,16 @@ def main(argv: list[str] | None = None) -> int:
                   f"--workers 2): {bf_s / seq_s:.2f}x")  # fmt: skip
             backfill_key = f" backfill_ratio={bf_s / seq_s:.2f}"
         ratio = e2e / t_floor
+        nightly = e2e + t_gx
         print(
             f"landed raw -> published marts: {e2e:.2f} s = {ratio:.2f}x the I/O floor "
-            f"({t_floor:.2f} s); peak RSS {peak:,.0f} MiB"
+            f"({t_floor:.2f} s); peak RSS {peak:,.0f} MiB; nightly (with GX) {nightly:.2f} s = "
+            f"{nightly / t_floor:.2f}x"
         )
         print(
             f"bench: accounts={args.accounts} post_rows={post_rows} e2e_s={e2e:.2f} "
-            f"floor_s={t_floor:.2f} ratio={ratio:.2f} peak_rss_mib={peak:.0f} "
+            f"floor_s={t_floor:.2f} ratio={ratio:.2f} nightly_s={nightly:.2f} "
+            f"nightly_ratio={nightly / t_floor:.2f} peak_rss_mib={peak:.0f} "
             f"extract_rows_per_s={raw_rows / t_extract:.0f} classify_1m_s={classify_s:.2f} "
             f"validate_rows_per_s={validate_rps:.0f} gx_s={t_gx:.2f} roas_s={roas_s:.2f} "
             f"scoring_s={scoring_s:.2f}"

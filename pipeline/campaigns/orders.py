@@ -127,21 +127,16 @@ def _upsert(wh: Warehouse, batch: pa.Table, run_id: str) -> list[str]:
     days = sorted(pc.unique(day_arr).to_pylist())
 
     with wh.day_lock("stg_orders", "upsert", wait=True):
-        existing = [
-            str(p)
-            for d in days
-            for p in wh.partition_files(Partition.of("staging", "stg_orders", d))
-            if p.suffix == ".parquet"
-        ]
+        stored = wh.dataset("staging", "stg_orders")
         con = connect()
         try:
             con.register("batch", batch)
             cols = ", ".join(f'"{c}"' for c in COLUMNS)
-            old = (
-                f"select {cols}, 1 as _src from read_parquet({existing!r}) union all "
-                if existing
-                else ""
-            )
+            old = ""
+            if stored is not None:
+                con.register("stored", stored)
+                listed = ", ".join(f"date '{d.isoformat()}'" for d in days)
+                old = f"select {cols}, 1 as _src from stored where dt in ({listed}) union all "
             merged = con.sql(
                 f"""select {cols}, cast(created_at as date) as _day from (
                     {old} select {cols}, 0 as _src from batch)

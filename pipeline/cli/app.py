@@ -14,7 +14,7 @@ from pipeline.cli.fraud import fraud_app
 from pipeline.cli.ingest import ingest_app
 from pipeline.cli.publish import publish_sql
 from pipeline.cli.report import report
-from pipeline.cli.run import backfill, demo, query, run
+from pipeline.cli.run import backfill, demo, maintain, query, run
 from pipeline.cli.scoring import shortlist
 from pipeline.cli.simulate import simulate_app
 
@@ -23,7 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help="clout: influencer marketing analytics, nightly from platform data to ROAS.",
 )
-for command in (run, backfill, query, shortlist, demo, report):
+for command in (run, backfill, query, shortlist, demo, report, maintain):
     app.command()(command)
 app.command("publish-sql")(publish_sql)
 app.add_typer(simulate_app, name="simulate")

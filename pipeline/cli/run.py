@@ -119,6 +119,14 @@ def query(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="write to FILE instead of stdout")
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="time travel: VERSION (a commit number of every table) or TS (ISO 8601 time, "
+            "UTC unless it has an offset; each table as it was then)",
+        ),
+    ] = None,
 ) -> None:
     """Run SQL over the warehouse (DuckDB, one view per table): a readable table, or an export
     (csv, json, parquet) streamed batch by batch to stdout or -o FILE."""
@@ -128,12 +136,52 @@ def query(
         from pipeline.flows.influencer_daily import warehouse
 
         reload_settings()
-        with open_query(warehouse(), sql) as reader:
+        with open_query(warehouse(), sql, parse_as_of(as_of)) as reader:
             rows = export(reader, fmt, output, echo=typer.echo, max_rows=max_rows)  # type: ignore[arg-type]
         if output is not None:
             typer.echo(f"{output}: {rows:,} rows ({fmt})", err=True)
 
     guard(body)
+
+
+# ---------------------------------------------------------------------- maintain
+def maintain(
+    retention_days: Annotated[
+        float | None,
+        typer.Option(help="days of old versions to keep (default CLOUT_VACUUM_RETENTION_DAYS)"),
+    ] = None,
+) -> None:
+    """Compact small files and vacuum old versions of every warehouse table (the weekly
+    warehouse_maintenance DAG does the same); row counts are checked before and after."""
+
+    def body() -> None:
+        from pipeline.flows.maintenance import maintain as run_maintain
+
+        s = reload_settings()
+        if retention_days is not None:
+            s = s.model_copy(update={"vacuum_retention_days": retention_days})
+        report = run_maintain(s)
+        for t in report["tables"]:
+            typer.echo(f"{t['table']}: {t['rows']:,} rows, files {t['files_before']} -> "
+                       f"{t['files_after']}, {t['vacuumed']} old files removed")  # fmt: skip
+
+    guard(body)
+
+
+def parse_as_of(value: str | None) -> int | datetime | None:
+    """``--as-of``: a version number, or an ISO 8601 time (naive = UTC)."""
+    if value is None:
+        return None
+    if value.isdigit():
+        return int(value)
+    try:
+        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(
+            f"--as-of {value!r}: expected a version number (e.g. 3) or a time "
+            "(e.g. 2026-03-02T06:00:00Z)"
+        ) from None
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
 # ---------------------------------------------------------------------- demo

@@ -20,7 +20,6 @@ import pyarrow as pa
 
 from pipeline.contracts import ORDERS
 from pipeline.extract.pii import pseudonymise
-from pipeline.warehouse.catalog import glob_any
 from pipeline.warehouse.storage import Warehouse
 
 #: The columns read from the shop's orders table (DESIGN section 11).
@@ -103,15 +102,15 @@ def extract_orders(
 
 def read_watermark(wh: Warehouse, source: str, before: date) -> datetime | None:
     """The highest watermark stored for ``source`` by runs of days before ``before``."""
-    glob = wh.table_glob("meta", "orders_watermark")
-    if not glob_any(glob):
+    ds = wh.dataset("meta", "orders_watermark")
+    if ds is None:
         return None
     con = duckdb.connect()
     try:
         con.execute("set TimeZone = 'UTC'")
+        con.register("orders_watermark", ds)
         row = con.execute(
-            f"select max(watermark) from read_parquet('{glob}', hive_partitioning = true, "
-            "hive_types = {'dt': DATE}) where source = ? and dt < ?",
+            "select max(watermark) from orders_watermark where source = ? and dt < ?",
             [source, before],
         ).fetchall()[0]
     finally:

@@ -119,7 +119,8 @@ def build_mart(
     prepare: Prepare | None = None,
 ) -> dict[str, int]:  # fmt: skip
     """Compute mart ``name`` for ``first`` (or every day of [first, last]), check its key and
-    publish one partition per day (an empty day too: it replaces what an earlier run wrote).
+    publish one partition per day (an empty day too: it replaces what an earlier run wrote; a
+    ranged mart publishes its whole range in one commit).
     Returns rows per day."""
     spec = MART_SPECS[name]
     last = last or first
@@ -132,8 +133,11 @@ def build_mart(
             part = table.filter(pc.equal(table["dt"], pa.scalar(day, pa.date32())))
             part = part.drop_columns(["dt"])
         check_key(part, spec.table, day)
-        wh.write_table(Partition.of("marts", name, day), part, run_id)
+        if not spec.ranged:
+            wh.write_table(Partition.of("marts", name, day), part, run_id)
         per_day[day.isoformat()] = part.num_rows
+    if spec.ranged:  # the whole range in one commit (the attribution window's rebuild)
+        wh.write_days("marts", name, table, first, last, run_id)
     log.info("built %s %s..%s: %d rows", name, first, last, sum(per_day.values()))
     return per_day
 

@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from pipeline.contracts import PIPELINE_RUNS
-from pipeline.warehouse.storage import Partition, Warehouse
+from pipeline.warehouse.storage import DayLocked, Partition, Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,9 @@ def tracked(wh: Warehouse, run_id: str, dt: date, stage: str) -> Iterator[dict[s
             "rows_out": counts["rows_out"], "started_at": started,
             "duration_s": round(time.perf_counter() - t0, 3), "status": status, "error": error,
         }  # fmt: skip
-        with contextlib.suppress(OSError):  # bookkeeping never hides the stage's own outcome
+        with contextlib.suppress(
+            OSError, DayLocked
+        ):  # bookkeeping never hides the stage's own outcome
             name = hashlib.sha1(f"{run_id}|{stage}".encode()).hexdigest()[:16]
             wh.write_file(
                 Partition.of("meta", "pipeline_runs", dt),

@@ -27,7 +27,7 @@ that order; days run in date order.
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 import duckdb
 import numpy as np
@@ -44,7 +44,7 @@ from pipeline.fraud.classify import (
     recategorize,
 )
 from pipeline.sqlfiles import macros_sql, sql_text
-from pipeline.warehouse.storage import Partition, Warehouse
+from pipeline.warehouse.storage import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -148,14 +148,10 @@ _last_classified: dict[tuple[object, ...], pa.Table] = {}
 
 
 def _inputs(wh: Warehouse, dt: date) -> tuple[object, ...]:
-    """Fingerprint of what :func:`classified_samples` reads for ``dt``: the day's follower
-    samples and the 27 earlier ``audience_quality`` partitions (path, size, mtime of each file;
-    a rewrite swaps in new files)."""
-    parts = [Partition.of("staging", SOURCE_TABLES["follower_samples"].staging, dt)] + [
-        Partition.of("marts", "audience_quality", dt - timedelta(days=k)) for k in range(1, 28)
-    ]
-    files = [f for part in parts for f in wh.partition_files(part)]
-    return (str(wh.root), dt, *((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files))
+    """Fingerprint of what :func:`classified_samples` reads for ``dt``: the versions of the
+    follower samples and ``audience_quality`` tables (every write is a new version)."""
+    tables = [("staging", SOURCE_TABLES["follower_samples"].staging), ("marts", "audience_quality")]
+    return (str(wh.root), dt, *(wh.table_version(layer, name) for layer, name in tables))
 
 
 def _classified(con: duckdb.DuckDBPyConnection, wh: Warehouse, dt: date) -> pa.Table:

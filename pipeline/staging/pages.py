@@ -13,7 +13,6 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pyarrow.parquet as pq
 
 from pipeline.contracts import LINEAGE_FIELDS, ROSTER, SOURCE_TABLES, Table
 from pipeline.staging.compile import suite_rules
@@ -107,7 +106,7 @@ def validate_staged(wh: Warehouse, name: str, dt: date, run_id: str) -> list[Val
     """Run the table's Great Expectations suite on its staged partition, record the results,
     render Data Docs under ``<warehouse>/docs``; a failed contract expectation fails here."""
     table = PAGE_TABLES[name]
-    staged = pq.read_table(wh.path(Partition.of("staging", table.staging, dt)))
+    staged = wh.read_partition(Partition.of("staging", table.staging, dt))
     records = validate_with_gx(
         name, staged, dt, run_id, docs_dir=wh.docs_dir(), run_ts=run_reference_time(dt)
     )

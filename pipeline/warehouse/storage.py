@@ -1,15 +1,30 @@
-"""The one class that owns warehouse paths, partitions, atomic swaps and manifests.
+"""The one class that owns warehouse paths, partitions, table formats, commits and manifests.
 
 Layout under the root::
 
-    <layer>/<table>/dt=YYYY-MM-DD[/platform=P]/part-*.{parquet,jsonl}
-    _manifests/<layer>/<table>/dt=YYYY-MM-DD[/platform=P].json
-    _tmp/            work folders, same filesystem, swapped in by rename
+    raw/<table>/dt=YYYY-MM-DD[/platform=P]/part-*.{parquet,jsonl}     landed files
+    _manifests/raw/<table>/dt=YYYY-MM-DD[/platform=P].json             their manifests
+    {staging,quarantine,marts,meta}/<table>/                           Delta Lake tables
+        _delta_log/                 the commits (each carries its manifest, see below)
+        dt=YYYY-MM-DD[/k=v]/part-*.parquet
+    _manifests/meta/runs/...        "day complete" markers of the nightly pipelines
+    _tmp/            work folders of raw partitions, same filesystem, swapped in by rename
     _locks/          one lock file per day being written
 
-A partition is written into ``_tmp/`` and then exchanged with the live folder in one
-``renameat2(RENAME_EXCHANGE)`` call, so a reader sees the old or the new partition, never a half
-(where the kernel lacks it, a two-step rename leaves at most a moment with no partition).
+Raw partitions are written into ``_tmp/`` and exchanged with the live folder in one
+``renameat2(RENAME_EXCHANGE)`` call, so a reader sees the old or the new partition, never a half.
+
+Every other layer is a Delta Lake table per contract table (``deltalake``, delta-rs), partitioned
+by the table's hive keys. Writing a partition is one Delta commit that overwrites exactly the rows
+matching the partition's predicate (``dt = 'D' [and k = 'v']``; a day range for the attribution
+window): a reader sees the table at its last commit, a killed run leaves it there, and two writers
+of the same partition cannot both win (the loser gets :class:`WriteConflict`, its retry
+succeeds). The commit's ``clout.manifest`` metadata holds what the manifest files held (run id,
+rows per partition, reconciled counts), and :meth:`Warehouse.check_partition` compares it with the
+rows the table holds.
+
+Delta-rs must not be used across ``fork()``: worker processes are spawned (``backfill``), and no
+table handle is created before a fork.
 """
 
 from __future__ import annotations
@@ -30,14 +45,26 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.contracts import SCHEMA_VERSION
 
+if TYPE_CHECKING:
+    import pyarrow.dataset as pads
+    from deltalake import DeltaTable
+
 LAYERS = ("raw", "staging", "quarantine", "marts", "meta")
+#: Layers stored as Delta Lake tables (``raw`` stays landed files).
+DELTA_LAYERS = ("staging", "quarantine", "marts", "meta")
+#: Partition column of log-style tables (one file per run/stage, see :meth:`Warehouse.write_file`).
+FILE_KEY = "_slice"
+#: Meta tables written slice by slice with :meth:`Warehouse.write_file` (partitioned by ``_slice``).
+LOG_TABLES = ("pipeline_runs", "validation_results")
+#: Commit metadata key holding the manifest of a Delta commit.
+MANIFEST_KEY = "clout.manifest"
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -150,13 +177,19 @@ def write_parquet_parts(table: pa.Table, folder: Path) -> list[Path]:
 
 
 class Warehouse:
-    """Paths, atomic partition writes, manifests and locks of one warehouse root."""
+    """Paths, partition writes (raw files or Delta commits), manifests and locks of one root."""
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root).resolve()
+        self._handles: dict[str, DeltaTable] = {}  #: open tables at their last commit
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_handles": {}}  # table handles never cross processes
 
     # ---------------------------------------------------------------- paths
     def path(self, part: Partition) -> Path:
+        """The partition's folder (a Delta table's folder holds old versions' files too: read
+        Delta partitions with :meth:`read_partition`)."""
         return self.root / part.rel
 
     def manifest_path(self, part: Partition) -> Path:
@@ -164,9 +197,17 @@ class Warehouse:
         return self.root / "_manifests" / rel.parent / f"{rel.name}.json"
 
     def table_glob(self, layer: str, table: str, depth: int = 1, ext: str = "parquet") -> str:
-        """Glob of every file of a table (``depth`` = number of hive levels)."""
+        """Glob of every file of a raw table (``depth`` = number of hive levels)."""
         levels = ["dt=*"] + ["*=*"] * (depth - 1)
         return str(self.root.joinpath(layer, table, *levels, f"*.{ext}"))
+
+    def table_uri(self, layer: str, table: str) -> str:
+        """Location of a Delta table."""
+        return str(self.root / layer / table)
+
+    def storage_options(self) -> dict[str, str]:
+        """Options delta-rs needs for the root's store (none for a local path)."""
+        return {}
 
     def duckdb_path(self) -> Path:
         return self.root / "warehouse.duckdb"
@@ -174,6 +215,73 @@ class Warehouse:
     def docs_dir(self) -> Path:
         """Great Expectations Data Docs site (``index.html``)."""
         return self.root / "docs"
+
+    # ---------------------------------------------------------------- Delta tables
+    def delta_table(
+        self, layer: str, table: str, version: int | str | datetime | None = None
+    ) -> DeltaTable | None:
+        """The Delta table (at ``version``: a number, or a timestamp), None where none exists.
+        The handle at the last commit is kept and brought up to date on the next call: callers
+        must not move it to another version (pass ``version`` instead)."""
+        from deltalake import DeltaTable
+
+        uri = self.table_uri(layer, table)
+        if version is None and uri in self._handles:  # reading the new commits only
+            handle = self._handles[uri]
+            handle.update_incremental()
+            return handle
+        if not DeltaTable.is_deltatable(uri, self.storage_options()):
+            return None
+        dt = DeltaTable(uri, storage_options=self.storage_options())
+        if version is not None:
+            dt.load_as_version(version)
+        else:
+            self._handles[uri] = dt
+        return dt
+
+    def table_version(self, layer: str, table: str) -> int | None:
+        """A Delta table's last commit number (None where there is no table)."""
+        dt = self.delta_table(layer, table)
+        return None if dt is None else dt.version()
+
+    def delta_tables(self, layer: str) -> list[str]:
+        """Names of the Delta tables of a layer."""
+        base = self.root / layer
+        return sorted(p.parent.name for p in base.glob("*/_delta_log")) if base.exists() else []
+
+    def dataset(
+        self, layer: str, table: str, version: int | str | datetime | None = None
+    ) -> pads.Dataset | None:
+        """An Arrow dataset over a table's rows at its last (or a given) commit: its columns and
+        its partition keys (``dt`` a date; hidden keys such as ``_slice`` dropped by readers)."""
+        dt = self.delta_table(layer, table, version)
+        return None if dt is None else dt.to_pyarrow_dataset()
+
+    def read_partition(self, part: Partition, columns: list[str] | None = None) -> pa.Table:
+        """A partition's rows (its columns, without the partition keys; no rows where it is
+        empty or was never written); FileNotFoundError where the table does not exist."""
+        if part.layer not in DELTA_LAYERS:
+            return pq.read_table(self.path(part), columns=columns)
+        dt = self.delta_table(part.layer, part.table)
+        if dt is None:
+            raise FileNotFoundError(f"{part}: no table {self.table_uri(part.layer, part.table)}")
+        keys = [k for k, _ in part.keys]
+        hidden = [*keys, FILE_KEY]
+        ds = dt.to_pyarrow_dataset(file_pruning_predicate=_filters(part))
+        names = columns or [n for n in ds.schema.names if n not in hidden]
+        return ds.to_table(columns=names)
+
+    def exists(self, part: Partition, dt: DeltaTable | None = None) -> bool:
+        """Whether the partition was written (a Delta partition: has live files, or a commit
+        wrote it, e.g. empty)."""
+        if part.layer not in DELTA_LAYERS:
+            return self.path(part).exists()
+        dt = dt or self.delta_table(part.layer, part.table)
+        if dt is None:
+            return False
+        if dt.file_uris(file_pruning_predicate=_filters(part)):
+            return True
+        return self._commit_manifest(part) is not None
 
     # ---------------------------------------------------------------- writes
     @contextlib.contextmanager
@@ -187,7 +295,7 @@ class Warehouse:
             shutil.rmtree(tmp, ignore_errors=True)
 
     def swap_in(self, part: Partition, new_dir: Path) -> None:
-        """Make ``new_dir`` the partition, atomically replacing what was there."""
+        """Make ``new_dir`` the (raw) partition, atomically replacing what was there."""
         live = self.path(part)
         live.parent.mkdir(parents=True, exist_ok=True)
         _fsync_dir(new_dir)
@@ -211,14 +319,110 @@ class Warehouse:
         run_id: str,
         extra: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Write an Arrow table as the partition and its manifest: ``part-0.parquet``, or, for
-        a large table, consecutive slices ``part-0``, ``part-1``, ... written in parallel
-        (:func:`write_parquet_parts`); read in name order they give the table's rows in order."""
+        """Write an Arrow table as the partition, in one commit that replaces the partition's
+        rows (Delta layers), or as raw files and their manifest (``part-0.parquet``, or for a
+        large table consecutive slices ``part-0``, ``part-1``, ... read in name order)."""
+        if part.layer in DELTA_LAYERS:
+            log_style = part.layer == "meta" and part.table in LOG_TABLES
+            data = _with_keys(table, (*part.keys, *([(FILE_KEY, "part-0")] if log_style else [])))
+            return self._commit(
+                part.layer, part.table, data, part.keys[1:], _predicate(part.keys), run_id,
+                {part: table.num_rows}, extra, file_key=log_style,
+            )  # fmt: skip
         with self.staging_dir() as tmp:
             work = tmp / "p"
             work.mkdir()
             write_parquet_parts(table, work)
             return self.publish_dir(part, work, run_id, rows=table.num_rows, extra=extra)
+
+    def write_days(
+        self,
+        layer: str,
+        table: str,
+        data: pa.Table,
+        first: date,
+        last: date,
+        run_id: str,
+        extra: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Replace every day of [first, last] of a ``dt``-partitioned Delta table with ``data``
+        (which has a ``dt`` date column) in ONE commit (the attribution window's rebuild): a day
+        of the range without rows ends up empty."""
+        import pyarrow.compute as pc
+
+        if layer not in DELTA_LAYERS:
+            raise ValueError(f"write_days: {layer} is not a Delta layer")
+        dts = data.column("dt").cast(pa.date32())
+        data = data.set_column(data.schema.get_field_index("dt"), "dt", dts)
+        rows: dict[Partition, int] = {}
+        day = first
+        while day <= last:
+            part = Partition.of(layer, table, day)
+            rows[part] = int(pc.sum(pc.equal(dts, pa.scalar(day, pa.date32()))).as_py() or 0)
+            day = date.fromordinal(day.toordinal() + 1)
+        predicate = f"\"dt\" >= '{first.isoformat()}' and \"dt\" <= '{last.isoformat()}'"
+        return self._commit(layer, table, data, (), predicate, run_id, rows, extra)
+
+    def _commit(
+        self,
+        layer: str,
+        table: str,
+        data: pa.Table,
+        sub_keys: tuple[tuple[str, str], ...],
+        predicate: str,
+        run_id: str,
+        rows: Mapping[Partition, int],
+        extra: Mapping[str, Any] | None,
+        file_key: bool = False,
+    ) -> dict[str, Any]:
+        from deltalake import CommitProperties, write_deltalake
+        from deltalake.exceptions import CommitFailedError
+
+        manifest: dict[str, Any] = {
+            "layer": layer,
+            "table": table,
+            "run_id": run_id,
+            "rows": sum(rows.values()),
+            "partitions": [{"partition": dict(p.keys), "rows": n} for p, n in rows.items()],
+            "predicate": predicate,
+            "schema_version": SCHEMA_VERSION,
+            "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            **(extra or {}),
+        }
+        keys = ["dt", *(k for k, _ in sub_keys), *([FILE_KEY] if file_key else [])]
+        data = _delta_compatible(data)
+        uri = self.table_uri(layer, table)
+        self._ensure_table(uri, data.schema, keys)
+        failpoint(f"swap.{layer}")  # the rows ready, nothing committed
+        try:
+            write_deltalake(
+                uri, data, mode="overwrite", predicate=predicate,
+                partition_by=keys, schema_mode="merge", storage_options=self.storage_options(),
+                commit_properties=CommitProperties(
+                    custom_metadata={MANIFEST_KEY: json.dumps(manifest, sort_keys=True)}
+                ),
+            )  # fmt: skip
+        except CommitFailedError as e:
+            raise WriteConflict(
+                f"{layer}/{table} ({predicate}) was committed by another writer while this run "
+                f"wrote it; rerun this day ({str(e).splitlines()[0]})"
+            ) from e
+        failpoint(f"manifest.{layer}")  # committed: the commit carries its manifest
+        return manifest
+
+    def _ensure_table(self, uri: str, schema: pa.Schema, keys: list[str]) -> None:
+        """Create the (empty) table before its first write: writers that each created it would
+        all commit, as appends; writers of an existing table conflict as they should."""
+        from deltalake import DeltaTable
+
+        opts = self.storage_options()
+        if DeltaTable.is_deltatable(uri, opts):
+            return
+        try:
+            DeltaTable.create(uri, schema, partition_by=keys, mode="ignore", storage_options=opts)
+        except Exception:  # another writer created it at the same moment
+            if not DeltaTable.is_deltatable(uri, opts):
+                raise
 
     def publish_dir(
         self,
@@ -229,7 +433,9 @@ class Warehouse:
         extra: Mapping[str, Any] | None = None,
         checksums: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        """Swap a finished work folder in as the partition, then write its manifest."""
+        """Swap a finished work folder in as the (raw) partition, then write its manifest."""
+        if part.layer in DELTA_LAYERS:
+            raise ValueError(f"{part}: publish_dir writes raw partitions; use write_table")
         files = []
         for f in sorted(work.iterdir()):
             digest = (checksums or {}).get(f.name) or sha256_file(f)
@@ -250,16 +456,15 @@ class Warehouse:
         self.write_manifest(part, manifest)
         return manifest
 
-    def write_file(self, part: Partition, name: str, table: pa.Table) -> Path:
-        """Add (or replace) one Parquet file inside a partition, atomically (log-style tables
-        such as ``pipeline_runs``, where a partition gathers files of many runs)."""
-        live = self.path(part)
-        live.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / "_tmp" / f"{uuid.uuid4().hex}.parquet"
-        tmp.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, tmp)
-        os.replace(tmp, live / name)
-        return live / name
+    def write_file(self, part: Partition, name: str, table: pa.Table) -> None:
+        """Add (or replace) one named slice of a partition in one commit (log-style tables such
+        as ``pipeline_runs``, where a partition gathers the rows of many runs; the name is the
+        hidden partition key ``_slice``)."""
+        keys = (*part.keys, (FILE_KEY, name))
+        self._commit(
+            part.layer, part.table, _with_keys(table, keys), part.keys[1:], _predicate(keys),
+            "", {part: table.num_rows}, {"file": name}, file_key=True,
+        )  # fmt: skip
 
     def write_manifest(self, part: Partition, manifest: Mapping[str, Any]) -> None:
         path = self.manifest_path(part)
@@ -269,38 +474,136 @@ class Warehouse:
         os.replace(tmp, path)
 
     def read_manifest(self, part: Partition) -> dict[str, Any] | None:
+        """The manifest of a partition: a raw partition's file, or the ``clout.manifest`` of
+        the last Delta commit that wrote the partition (with its rows and live files)."""
+        if part.layer in DELTA_LAYERS and part.table in self.delta_tables(part.layer):
+            return self._commit_manifest(part)
         path = self.manifest_path(part)
         if not path.exists():
             return None
         data: dict[str, Any] = json.loads(path.read_text())
         return data
 
+    def _commit_manifest(self, part: Partition) -> dict[str, Any] | None:
+        found = self._commit_manifests(part.layer, part.table, part.dt, dict(part.keys))
+        return found[0] if found else None
+
+    def _commit_manifests(
+        self, layer: str, table: str, day: str, want: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The manifest of the last commit that wrote each partition of ``day`` (only the
+        partition ``want`` when given), newest commit first in the log."""
+        dt = self.delta_table(layer, table)
+        if dt is None:
+            return []
+        seen: dict[tuple[tuple[str, str], ...], dict[str, Any]] = {}
+        for commit in dt.history():
+            raw = commit.get(MANIFEST_KEY)
+            if not raw:
+                continue  # compaction, vacuum, or a writer other than clout
+            m = json.loads(raw)
+            for p in m.get("partitions", []):
+                got = {k: v for k, v in p["partition"].items() if k != FILE_KEY}
+                key = tuple(sorted(got.items()))
+                if got.get("dt") != day or (want is not None and got != want) or key in seen:
+                    continue
+                part = Partition.of(
+                    layer, table, day, **{k: v for k, v in got.items() if k != "dt"}
+                )
+                files = dt.file_uris(file_pruning_predicate=_filters(part))
+                seen[key] = {
+                    **{k: v for k, v in m.items() if k not in ("partitions", "rows")},
+                    "partition": got, "rows": p["rows"], "version": commit["version"],
+                    "files": [{"name": Path(f).name, "bytes": _size(f)} for f in files],
+                }  # fmt: skip
+            if want is not None and seen:
+                break
+        return [seen[k] for k in sorted(seen)]
+
     def manifests(self, layer: str, table: str, dt: date | str) -> list[dict[str, Any]]:
         """Every manifest of a table's day (several where the day has sub-partitions)."""
         day = dt.isoformat() if isinstance(dt, date) else dt
+        if layer in DELTA_LAYERS and table in self.delta_tables(layer):
+            return self._commit_manifests(layer, table, day)
         base = self.root / "_manifests" / layer / table
         found = [base / f"dt={day}.json"] + sorted((base / f"dt={day}").glob("*.json"))
         return [json.loads(p.read_text()) for p in found if p.exists()]
 
+    def check_partition(self, part: Partition) -> int:
+        """The partition's row count, checked against its commit's manifest; raises
+        :class:`ManifestMismatch` when they differ (or no commit recorded the partition)."""
+        m = self.read_manifest(part)
+        if m is None:
+            raise ManifestMismatch(f"{part}: no commit of this warehouse recorded it")
+        dt = self.delta_table(part.layer, part.table)
+        assert dt is not None
+        n = dt.to_pyarrow_dataset(file_pruning_predicate=_filters(part)).count_rows()
+        if n != m["rows"]:
+            raise ManifestMismatch(
+                f"{part}: holds {n} rows, its commit (version {m['version']}, run "
+                f"{m['run_id']}) recorded {m['rows']}"
+            )
+        return n
+
     def partition_files(self, part: Partition) -> list[Path]:
+        """The partition's live files (raw: its folder; Delta: the files of the last commit)."""
+        if part.layer in DELTA_LAYERS:
+            dt = self.delta_table(part.layer, part.table)
+            if dt is None:
+                return []
+            return sorted(Path(f) for f in dt.file_uris(file_pruning_predicate=_filters(part)))
         live = self.path(part)
         return sorted(live.iterdir()) if live.exists() else []
 
     def content_digest(
         self, days: list[date], layers: tuple[str, ...] = ("staging", "quarantine", "marts")
     ) -> dict[str, str]:
-        """SHA-256 of every partition of ``days`` in ``layers``, by ``layer/table/dt=day``: two
-        warehouses built from the same data (nightly runs, backfills, reruns) compare equal."""
+        """SHA-256 of the rows of every partition of ``days`` in ``layers`` (sorted, so the
+        files' layout does not matter), by ``layer/table/dt=day``: two warehouses built from the
+        same data (nightly runs, backfills, reruns) compare equal."""
+        import pyarrow.compute as pc
+
         out: dict[str, str] = {}
         for layer in layers:
-            for table_dir in sorted((self.root / layer).glob("*")):
+            for name in self.delta_tables(layer):
+                ds = self.dataset(layer, name)
+                assert ds is not None
                 for d in days:
-                    part = Partition.of(layer, table_dir.name, d)
-                    files = self.partition_files(part)
-                    digest = hashlib.sha256()
-                    for f in files:
-                        digest.update(f.name.encode() + b"\0" + f.read_bytes())
-                    out[str(part)] = digest.hexdigest()
+                    rows = ds.to_table(filter=pc.field("dt") == pa.scalar(d, pa.date32()))
+                    out[f"{layer}/{name}/dt={d.isoformat()}"] = table_digest(rows)
+        return out
+
+    # ---------------------------------------------------------------- maintenance
+    def maintain(self, retention_hours: float = 7 * 24) -> list[dict[str, Any]]:
+        """Compact every Delta table's small files (``optimize.compact()``, one commit per
+        table) and vacuum the files no version of the last ``retention_hours`` reads; each
+        table's row count is checked before and after (:class:`ManifestMismatch` if it moved).
+        Time travel reaches back ``retention_hours`` afterwards. Returns one report per table."""
+        out: list[dict[str, Any]] = []
+        for layer in DELTA_LAYERS:
+            for name in self.delta_tables(layer):
+                dt = self.delta_table(layer, name)
+                assert dt is not None
+                before = dt.to_pyarrow_dataset().count_rows()
+                files_before = len(dt.file_uris())
+                metrics = dt.optimize.compact()
+                removed = dt.vacuum(
+                    retention_hours=max(0, round(retention_hours)), dry_run=False,
+                    enforce_retention_duration=False,
+                )  # fmt: skip
+                after_dt = self.delta_table(layer, name)
+                assert after_dt is not None
+                after = after_dt.to_pyarrow_dataset().count_rows()
+                if after != before:
+                    raise ManifestMismatch(
+                        f"{layer}/{name}: {before} rows before maintenance, {after} after"
+                    )
+                out.append({
+                    "table": f"{layer}/{name}", "rows": after, "files_before": files_before,
+                    "files_after": len(after_dt.file_uris()), "version": after_dt.version(),
+                    "compacted": int(metrics.get("numFilesRemoved", 0)),
+                    "vacuumed": len(removed),
+                })  # fmt: skip
         return out
 
     # ---------------------------------------------------------------- locks
@@ -333,6 +636,73 @@ class Warehouse:
 
 class DayLocked(RuntimeError):
     """Another run holds the day's lock."""
+
+
+class WriteConflict(DayLocked):
+    """Another writer committed the same partition first: rerun (its retry succeeds)."""
+
+
+class ManifestMismatch(RuntimeError):
+    """A partition's rows differ from what its commit recorded."""
+
+
+def _filters(part: Partition) -> list[tuple[str, str, str]]:
+    return [(k, "=", v) for k, v in part.keys]
+
+
+def _predicate(keys: tuple[tuple[str, str], ...]) -> str:
+    return " and ".join(f"\"{k}\" = '{v.replace(chr(39), chr(39) * 2)}'" for k, v in keys)
+
+
+def _with_keys(table: pa.Table, keys: tuple[tuple[str, str], ...]) -> pa.Table:
+    """``table`` with its partition keys as columns (``dt`` a date, the others strings)."""
+    for k, v in keys:
+        if k in table.column_names:
+            table = table.drop_columns([k])
+        typ = pa.date32() if k == "dt" else pa.string()
+        value = date.fromisoformat(v) if k == "dt" else v
+        table = table.append_column(pa.field(k, typ), pa.array([value] * table.num_rows, typ))
+    return table
+
+
+def _delta_type(t: pa.DataType) -> pa.DataType:
+    if pa.types.is_timestamp(t):
+        return pa.timestamp("us", tz="UTC")  # naive timestamps are UTC here
+    if pa.types.is_unsigned_integer(t):
+        return pa.int64()
+    if pa.types.is_dictionary(t):
+        return _delta_type(t.value_type)
+    if pa.types.is_null(t):
+        return pa.string()
+    return t
+
+
+def _delta_compatible(table: pa.Table) -> pa.Table:
+    """Types delta-rs stores as they are: UTC microsecond timestamps (naive ones are UTC),
+    signed integers, plain (not dictionary) columns. A non-null field stays non-null: the
+    table then refuses nulls in it."""
+    schema = pa.schema(
+        [pa.field(f.name, _delta_type(f.type), nullable=f.nullable) for f in table.schema]
+    )
+    return table.cast(schema) if schema != table.schema else table
+
+
+def table_digest(rows: pa.Table) -> str:
+    """SHA-256 of a table's rows in a canonical order (columns by name, rows sorted)."""
+    rows = rows.select(sorted(c for c in rows.column_names if c != FILE_KEY))
+    if rows.num_rows:
+        rows = rows.sort_by([(c, "ascending") for c in rows.column_names])
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, rows.schema) as writer:
+        writer.write_table(rows.combine_chunks())
+    return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
+
+
+def _size(uri: str) -> int:
+    try:
+        return os.stat(uri).st_size
+    except OSError:
+        return -1
 
 
 def _fsync_dir(path: Path) -> None:

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
 from pipeline.campaigns.campaigns import CampaignsError, load_campaigns
@@ -74,14 +73,14 @@ def test_facebook_export(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path / "wh")
     r = ingest_delivery_file(wh, tmp_path / "fb.csv", dt.date(2026, 3, 2), "r")
     assert (r.rows, r.staged_rows, r.quarantined_rows, r.duplicate_rows) == (5, 2, 2, 1)
-    staged = pq.read_table(wh.path(Partition.of("staging", "stg_delivery_files", dt.date(2026, 3, 2),
-                                                source="facebook"))).to_pylist()  # fmt: skip
+    staged = wh.read_partition(Partition.of("staging", "stg_delivery_files", dt.date(2026, 3, 2),
+                                                source="facebook")).to_pylist()  # fmt: skip
     a1, a2 = sorted(staged, key=lambda x: x["ad_id"])
     assert (a1["ad_id"], a1["impressions"], a1["clicks"], a1["conversions"]) == ("a1", 1300, 31, 11)
     assert a2["impressions"] == 475_800 and a2["reach"] is None and a2["conversions"] == 25
     assert a2["spend"] == 12.5 and a2["currency"] == "EUR" and a2["account_id"] is None
-    q = pq.read_table(wh.path(Partition.of("quarantine", "delivery_files", dt.date(2026, 3, 2),
-                                           source="facebook"))).to_pylist()  # fmt: skip
+    q = wh.read_partition(Partition.of("quarantine", "delivery_files", dt.date(2026, 3, 2),
+                                           source="facebook")).to_pylist()  # fmt: skip
     assert {x["ad_id"]: x["_reasons"] for x in q} == {
         "a3": "error_cell:impressions",
         "a4": "expect_column_values_to_be_between:clicks",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 from brandkit import KEY, Brand, Shop, order
 
@@ -35,7 +34,7 @@ def _extract_twice(shop: Shop, root: Path) -> None:
     raw = extract_orders(shop.url, shop.table_name, since, KEY)
     assert sorted(raw.column("order_id").cast("string").to_pylist()) == ["1", "2", "3"]
     stage_orders(wh, raw, date(2026, 3, 3), "r2", src, previous=since)
-    day1 = pq.read_table(wh.path(Partition.of("staging", "stg_orders", date(2026, 3, 1))))
+    day1 = wh.read_partition(Partition.of("staging", "stg_orders", date(2026, 3, 1)))
     row = day1.to_pylist()[0]
     assert row["refunded_amount"] == 12.5 and row["status"] == "refunded"
     assert row["customer_id"] == pseudonymise(["cust-1"], KEY)[0]
@@ -94,7 +93,7 @@ def test_bad_orders_are_quarantined_with_reasons(tmp_path: Path) -> None:
         5,
         1,
     )
-    q = pq.read_table(wh.path(Partition.of("quarantine", "orders", date(2026, 3, 1)))).to_pylist()
+    q = wh.read_partition(Partition.of("quarantine", "orders", date(2026, 3, 1))).to_pylist()
     reasons = {r["order_id"] or "null": r["_reasons"] for r in q}
     assert "expect_column_values_to_be_between:net_amount" in reasons["neg"]
     assert "expect_column_values_to_be_between:gross_amount" in reasons["neg"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from fraudkit import D, mart, stage
 from hypothesis import HealthCheck, given, settings
@@ -203,7 +202,7 @@ def test_build_writes_the_partition(wh: Warehouse) -> None:
     accounts(wh, "a1", "a2")
     stage(wh, "follower_samples", D, samples("a1", 15, 5))
     assert build_day(wh, "audience_quality", D, "r") == 2
-    table = pq.read_table(wh.path(Partition.of("marts", "audience_quality", D)))
+    table = wh.read_partition(Partition.of("marts", "audience_quality", D))
     assert table.schema.equals(MARTS["audience_quality"].schema)
 
 

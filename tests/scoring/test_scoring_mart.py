@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -120,8 +119,8 @@ def test_mart_build_with_and_without_briefs(
     monkeypatch.delenv("CLOUT_BRIEFS", raising=False)
     reload_settings()
     assert build_day(wh, "influencer_scores", D, "r1") == 0  # no briefs: empty, no failure
-    part = wh.path(Partition.of("marts", "influencer_scores", D))
-    assert pq.read_table(part).num_rows == 0
+    part = Partition.of("marts", "influencer_scores", D)
+    assert wh.read_partition(part).num_rows == 0
     monkeypatch.setenv("CLOUT_BRIEFS", str(write_demo_briefs(tmp_path / "briefs")))
     reload_settings()
     try:
@@ -129,7 +128,7 @@ def test_mart_build_with_and_without_briefs(
     finally:
         monkeypatch.delenv("CLOUT_BRIEFS")
         reload_settings()
-    table = pq.read_table(part)
+    table = wh.read_partition(part)
     assert n == table.num_rows == 2  # acme-spring and fit-kitchen take instagram 50k
     assert table.schema.equals(MARTS["influencer_scores"].schema)
     assert (
