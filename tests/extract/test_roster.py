@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
+from pipeline.contracts import STG_INFLUENCER_LISTS
 from pipeline.extract.roster import (
     LISTS_ORIGIN,
     RosterError,
@@ -19,6 +19,7 @@ from pipeline.extract.roster import (
     roster_from_lists,
 )
 from pipeline.extract.sources.base import SourceConfigError, parse_sources
+from pipeline.warehouse.storage import Partition, Warehouse
 
 DAY = date(2026, 3, 1)
 
@@ -75,13 +76,14 @@ def test_unreadable_rosters_say_why(tmp_path: Path, name: str, text: str, messag
 def test_influencer_lists_join_the_roster(tmp_path: Path) -> None:
     """stg_influencer_lists (written by `clout ingest influencers`) as of the run day."""
     assert read_influencer_lists(tmp_path, DAY) == []  # no such table: nothing
+    wh = Warehouse(tmp_path)
+    schema = STG_INFLUENCER_LISTS.schema
     for day, handle in (("2026-02-27", "old.one"), ("2026-02-28", "lina"), ("2026-03-02", "x")):
-        part = tmp_path / "staging" / "stg_influencer_lists" / f"dt={day}" / "source=vendor"
-        part.mkdir(parents=True)
-        pq.write_table(pa.table({"platform": ["tiktok"], "handle": [handle],
-                                 "account_id": pa.array([None], pa.string()),
-                                 "category": ["food"], "followers": [10]}),
-                       part / "part-0.parquet")  # fmt: skip
+        row = {"platform": "tiktok", "handle": handle, "category": "food", "followers": 10,
+               "source_file": "vendor.csv", "source_row": 2,
+               "ingested_at": datetime(2026, 3, 2, tzinfo=UTC)}  # fmt: skip
+        part = Partition.of("staging", STG_INFLUENCER_LISTS.name, day, source="vendor")
+        wh.write_table(part, pa.Table.from_pylist([row], schema=schema), "run-1")
     lists = read_influencer_lists(tmp_path, DAY)
     assert lists == [{"platform": "tiktok", "handle": "lina", "account_id": None,
                       "category": "food"}]  # fmt: skip
