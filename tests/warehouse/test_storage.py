@@ -175,3 +175,25 @@ def test_maintenance_compacts_vacuums_and_keeps_the_rows(tmp_path: Path) -> None
     assert wh.read_partition(part)["a"].to_pylist() == [3, 4]
     assert len({p for p in tmp_path.rglob("*.parquet")}) < len(files_before)
     assert wh.check_partition(part) == 2  # the counts still match the day's commit
+
+
+def test_clout_maintain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli.app import app
+    from pipeline.config import reload_settings
+
+    wh = Warehouse(tmp_path)
+    part = Partition.of("marts", "m", "2026-03-01")
+    for run in range(3):
+        wh.write_table(part, pa.table({"a": [run]}), f"r{run}")
+    monkeypatch.setenv("CLOUT_WAREHOUSE", str(tmp_path))
+    reload_settings()
+    try:
+        out = CliRunner().invoke(app, ["maintain", "--retention-days", "0"])
+    finally:
+        monkeypatch.delenv("CLOUT_WAREHOUSE")
+        reload_settings()
+    assert out.exit_code == 0, out.output
+    assert "marts/m: 1 rows, files 1 -> 1, 2 old files removed" in out.output
+    assert wh.read_partition(part)["a"].to_pylist() == [2]
