@@ -21,6 +21,7 @@ from pipeline.fraud.calibrate import (
     WEAK_SIGNALS,
     cross_dataset,
     fit_weights,
+    held_out_share_rates,
     scores,
     share_rates,
 )
@@ -285,20 +286,20 @@ def test_camouflaged_bots_are_mostly_missed() -> None:
 
 
 def test_bot_share_by_hand() -> None:
-    """Apparent 20 of 100 with the shipped sensitivity 0.88, specificity 0.94: (0.2 - 0.06) /
-    0.82 = 0.171. A share at the false-positive rate is 0 bots, one at the sensitivity all
+    """Apparent 20 of 100 with the shipped sensitivity 0.88, specificity 0.90: (0.2 - 0.1) /
+    0.78 = 0.128. A share at the false-positive rate is 0 bots, one at the sensitivity all
     bots; outside that range it is clipped; nothing sampled gives NaN."""
-    assert (SHARE_SENSITIVITY, SHARE_SPECIFICITY) == (0.88, 0.94)
-    got = bot_share(np.array([20, 6, 88, 0, 100, 0]), np.array([100, 100, 100, 100, 100, 0]))
-    assert got[:5] == pytest.approx([0.14 / 0.82, 0.0, 1.0, 0.0, 1.0])
+    assert (SHARE_SENSITIVITY, SHARE_SPECIFICITY) == (0.88, 0.90)
+    got = bot_share(np.array([20, 10, 88, 0, 100, 0]), np.array([100, 100, 100, 100, 100, 0]))
+    assert got[:5] == pytest.approx([0.1 / 0.78, 0.0, 1.0, 0.0, 1.0])
     assert math.isnan(got[5])
 
 
 def test_bot_share_is_unbiased_where_the_label_is_not() -> None:
-    """A 10 % bot audience with the shipped error rates: the labels count 8.8 + 5.4 = 14.2 %
+    """A 10 % bot audience with the shipped error rates: the labels count 8.8 + 9.0 = 17.8 %
     suspicious, the correction gives back 10 %."""
     apparent = 0.1 * SHARE_SENSITIVITY + 0.9 * (1 - SHARE_SPECIFICITY)
-    assert apparent == pytest.approx(0.142)
+    assert apparent == pytest.approx(0.178)
     assert bot_share(apparent * 1000, 1000) == pytest.approx(0.1)
 
 
@@ -310,11 +311,19 @@ def test_bot_share_refuses_a_classifier_no_better_than_chance() -> None:
 
 
 def test_share_rates_are_the_shipped_constants() -> None:
-    """SHARE_SENSITIVITY / SHARE_SPECIFICITY are what share_rates measures on the sets the
-    weights are fitted to (SRF + InstaFake; SRF alone is checked loosely when InstaFake is not
-    fetched)."""
-    sets = {n: f for n, f in _public_sets().items() if n in SHIPPED_FIT}
-    sens, spec = share_rates(sets)
-    tol = 0.005 if len(sets) == len(SHIPPED_FIT) else 0.06
+    """SHARE_SENSITIVITY / SHARE_SPECIFICITY are what held_out_share_rates measures: SRF and
+    InstaFake each held out, fitted on the other labelled sets (all three needed). In sample
+    (share_rates) they are higher; SRF alone in sample is checked loosely when the fetched sets
+    are absent."""
+    sets = _public_sets()
+    if len(sets) == len(datasets.NAMES):
+        sens, spec = held_out_share_rates(sets)
+        assert sens == pytest.approx(SHARE_SENSITIVITY, abs=0.005)  # 0.883
+        assert spec == pytest.approx(SHARE_SPECIFICITY, abs=0.005)  # 0.897
+        in_sens, in_spec = share_rates({n: sets[n] for n in SHIPPED_FIT})
+        assert in_spec > spec  # 0.937: in sample is optimistic
+        return
+    sens, spec = share_rates({"srf": sets["srf"]})  # 0.847 / 0.913
+    tol = 0.06
     assert sens == pytest.approx(SHARE_SENSITIVITY, abs=tol)
     assert spec == pytest.approx(SHARE_SPECIFICITY, abs=tol)
