@@ -13,12 +13,11 @@ sizes (also in the README, "Calibration on real accounts"):
   Columns: posts, following, followers, profile picture, private, username.
 * ``instafake``: Akyon & Kalfaoglu, "Instagram Fake and Automated Account Detection" (ASYU
   2019), https://github.com/fcakyon/instafake-dataset, files ``data/fake-v1.0/
-  fakeAccountData.json`` (200 fake) and ``realAccountData.json`` (real accounts). The
+  fakeAccountData.json`` (200 fake) and ``realAccountData.json`` (994 real). The
   repository states no licence, so it is not redistributed here: :func:`fetch` (or the two
   ``curl`` lines in the README) puts it under ``$FRAUD_LABELLED_DATA/instafake/``. Columns: posts,
   followers, following, profile picture, private, biography length, username length and digit
   count.
-
 * ``kaggle``: "Instagram fake spammer genuine accounts" (Bardiya Bakhshandeh, Kaggle
   ``free4ever1/instagram-fake-spammer-genuine-accounts``, crawled 15-19 March 2019, labelled
   by hand), files ``train.csv`` (576 accounts, 288 fake) and ``test.csv`` (120, 60 fake). Its
