@@ -13,13 +13,23 @@ sizes (also in the README, "Calibration on real accounts"):
   Columns: posts, following, followers, profile picture, private, username.
 * ``instafake``: Akyon & Kalfaoglu, "Instagram Fake and Automated Account Detection" (ASYU
   2019), https://github.com/fcakyon/instafake-dataset, files ``data/fake-v1.0/
-  fakeAccountData.json`` (200 fake) and ``realAccountData.json`` (real accounts). The
+  fakeAccountData.json`` (200 fake) and ``realAccountData.json`` (994 real). The
   repository states no licence, so it is not redistributed here: :func:`fetch` (or the two
   ``curl`` lines in the README) puts it under ``$FRAUD_LABELLED_DATA/instafake/``. Columns: posts,
   followers, following, profile picture, private, biography length, username length and digit
   count.
+* ``kaggle``: "Instagram fake spammer genuine accounts" (Bardiya Bakhshandeh, Kaggle
+  ``free4ever1/instagram-fake-spammer-genuine-accounts``, crawled 15-19 March 2019, labelled
+  by hand), files ``train.csv`` (576 accounts, 288 fake) and ``test.csv`` (120, 60 fake). Its
+  licence could not be checked from this machine (Kaggle is not reachable), so it is not
+  redistributed either: put the two files under ``$FRAUD_LABELLED_DATA/kaggle/`` (``kaggle
+  datasets download -d`` :data:`KAGGLE_DATASET`). Columns: posts, followers, following,
+  profile picture, private, description length and the username's digit share (only the
+  share: :func:`load_kaggle` encodes it as digits per 100 characters, which is all the
+  classifier reads of the two username columns). Its full-name columns and external URL have
+  no input in the classifier's contract and are left out.
 
-Neither set records account age, so the age weights are not fitted (see
+No set records account age, so the age weights are not fitted (see
 :class:`~pipeline.fraud.classify.EvidenceWeights`).
 """
 
@@ -34,12 +44,15 @@ import pandas as pd
 
 __all__ = [
     "DATA_ENV",
+    "KAGGLE_DATASET",
+    "NAMES",
     "SOURCES",
     "SRF_COMMITTED",
     "data_dir",
     "fetch",
     "load",
     "load_instafake",
+    "load_kaggle",
     "load_srf",
 ]
 
@@ -49,6 +62,11 @@ DATA_ENV = "FRAUD_LABELLED_DATA"
 SRF_COMMITTED = (
     Path(__file__).resolve().parents[2] / "tests" / "data" / "srf_followers_labelled.csv"
 )
+
+#: The Kaggle data set's identifier (``kaggle datasets download -d KAGGLE_DATASET``).
+KAGGLE_DATASET = "free4ever1/instagram-fake-spammer-genuine-accounts"
+#: Every labelled set :func:`load` knows, in the order the calibration reports them.
+NAMES: tuple[str, ...] = ("srf", "instafake", "kaggle")
 
 _RAW = "https://raw.githubusercontent.com"
 #: name -> (files to fetch as (url, relative path), licence)
@@ -141,9 +159,34 @@ def load_instafake(path: Path) -> pd.DataFrame:
     )
 
 
+def load_kaggle(path: Path) -> pd.DataFrame:
+    """The Kaggle set from the folder holding its ``train.csv`` and/or ``test.csv`` (both, in
+    that order, when present)."""
+    path = Path(path)
+    files = [path / f for f in ("train.csv", "test.csv") if (path / f).is_file()]
+    if not files:
+        raise FileNotFoundError(f"{path}: neither train.csv nor test.csv")
+    raw = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+    share = raw["nums/length username"].astype(float).clip(0.0, 1.0)
+    return pd.DataFrame(
+        {
+            "follower_count": raw["#followers"],
+            "following_count": raw["#follows"],
+            "media_count": raw["#posts"],
+            "has_profile_pic": raw["profile pic"] == 1,
+            "is_private": raw["private"] == 1,
+            "biography_length": raw["description length"],
+            # only the share is published: 100 characters with that many digits per 100
+            "username_length": 100,
+            "username_digit_count": (share * 100).round().astype("int64"),
+            "is_fake": raw["fake"] == 1,
+        }
+    )
+
+
 def load(name: str, root: Path | None = None) -> pd.DataFrame | None:
-    """A set by name: ``srf`` (fetched original if present, else the shipped copy) or
-    ``instafake`` (None when it has not been fetched)."""
+    """A set by name: ``srf`` (fetched original if present, else the shipped copy),
+    ``instafake`` or ``kaggle`` (None when it has not been fetched)."""
     base = Path(root) if root is not None else data_dir()
     if name == "srf":
         original = base / "srf" / "labelled_1000_inclprivate.csv"
@@ -151,11 +194,20 @@ def load(name: str, root: Path | None = None) -> pd.DataFrame | None:
     if name == "instafake":
         folder = base / "instafake"
         return load_instafake(folder) if (folder / "fakeAccountData.json").is_file() else None
-    raise ValueError(f"unknown data set {name!r} (known: {', '.join(sorted(SOURCES))})")
+    if name == "kaggle":
+        folder = base / "kaggle"
+        present = any((folder / f).is_file() for f in ("train.csv", "test.csv"))
+        return load_kaggle(folder) if present else None
+    raise ValueError(f"unknown data set {name!r} (known: {', '.join(NAMES)})")
 
 
 if __name__ == "__main__":  # python -m pipeline.fraud.datasets [DEST]: fetch every set
     import sys
 
-    for fetched in fetch(Path(sys.argv[1]) if len(sys.argv) > 1 else None):
+    dest = Path(sys.argv[1]) if len(sys.argv) > 1 else data_dir()
+    for fetched in fetch(dest):
         print(fetched)
+    print(
+        f"kaggle: not fetched (Kaggle needs an account): kaggle datasets download -d "
+        f"{KAGGLE_DATASET} --unzip -p {dest / 'kaggle'}"
+    )

@@ -1,6 +1,7 @@
 """Calibration on real labelled accounts: the new rules by hand, the loaders, the fit, and the
-classifier's figures on the public sets (SRF Data's copy ships in tests/data; InstaFake is
-fetched, see the README, and its tests skip without it)."""
+classifier's figures on the public sets (SRF Data's copy ships in tests/data; InstaFake and the
+Kaggle set are fetched into $FRAUD_LABELLED_DATA, see the README, and their tests skip without
+them)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,12 @@ import pytest
 from pipeline.fraud import datasets
 from pipeline.fraud.calibrate import (
     HAND_WEIGHTS,
+    SHIPPED_FIT,
+    WEAK_SIGNAL_CAP,
+    WEAK_SIGNALS,
     cross_dataset,
     fit_weights,
+    held_out_share_rates,
     scores,
     share_rates,
 )
@@ -131,6 +136,37 @@ def test_srf_original_layout_is_read(tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
+def test_kaggle_layout_is_read(tmp_path: Path) -> None:
+    """train.csv then test.csv; the username's digit share becomes digits per 100 characters;
+    the full-name and URL columns are dropped."""
+    header = ("profile pic,nums/length username,fullname words,nums/length fullname,"
+              "name==username,description length,external URL,private,#posts,#followers,"
+              "#follows,fake\n")  # fmt: skip
+    (tmp_path / "train.csv").write_text(header + "1,0.27,0,0.0,0,53,0,0,32,1000,955,0\n")
+    (tmp_path / "test.csv").write_text(header + "0,0.33,1,0.33,1,0,0,1,0,0,35,1\n")
+    got = datasets.load_kaggle(tmp_path)
+    assert got.to_dict("records") == [
+        {"follower_count": 1000, "following_count": 955, "media_count": 32,
+         "has_profile_pic": True, "is_private": False, "biography_length": 53,
+         "username_length": 100, "username_digit_count": 27, "is_fake": False},
+        {"follower_count": 0, "following_count": 35, "media_count": 0,
+         "has_profile_pic": False, "is_private": True, "biography_length": 0,
+         "username_length": 100, "username_digit_count": 33, "is_fake": True},
+    ]  # fmt: skip
+    assert datasets.load("kaggle", tmp_path / "nothing") is None
+    with pytest.raises(ValueError, match="unknown data set"):
+        datasets.load("nope", tmp_path)
+
+
+def _public_sets(*required: str) -> dict[str, pd.DataFrame]:
+    """The labelled sets present; skips the test when one of ``required`` is not fetched."""
+    sets = {n: f for n in datasets.NAMES if (f := datasets.load(n)) is not None}
+    missing = [n for n in required if n not in sets]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not fetched into {datasets.data_dir()} (see README)")
+    return sets
+
+
 def test_instafake_layout_is_read(tmp_path: Path) -> None:
     rec = {"userFollowerCount": 25, "userFollowingCount": 1937, "userBiographyLength": 0,
            "userMediaCount": 0, "userHasProfilPic": 1, "userIsPrivate": 1,
@@ -150,9 +186,25 @@ def test_fit_keeps_signs_and_leaves_uninformed_weights_alone() -> None:
     fitted = fit_weights([datasets.load_srf()])
     assert all(getattr(fitted, n) >= 0 for n in BOT_SIGNALS)
     assert all(getattr(fitted, n) <= 0 for n in COUNTER_SIGNALS)
-    # SRF records neither bio nor account age: those weights stay where they were
+    # SRF records neither bio nor account age: those weights stay where they were (a weak
+    # signal's at most at its cap)
     for name in ("no_bio", "has_bio", "age_very_young", "age_young", "age_established"):
-        assert getattr(fitted, name) == pytest.approx(getattr(HAND_WEIGHTS, name), abs=1e-6)
+        expected = getattr(HAND_WEIGHTS, name)
+        if name in WEAK_SIGNALS:
+            expected = min(expected, WEAK_SIGNAL_CAP)
+        assert getattr(fitted, name) == pytest.approx(expected, abs=1e-6), name
+
+
+def test_weak_signals_are_capped() -> None:
+    """On a set where an empty bio or a few digits are strong evidence (Kaggle's: a likelihood
+    ratio of e^1.2 and e^1.4) the fit still gives them at most WEAK_SIGNAL_CAP, below the 0.36
+    the default threshold asks for: one of them alone never flags a profile."""
+    kaggle = _public_sets("kaggle")["kaggle"]
+    fitted = fit_weights([kaggle])
+    assert WEAK_SIGNAL_CAP < math.log(0.2 / 0.8) - W.prior_log_odds
+    for name in WEAK_SIGNALS:
+        assert getattr(fitted, name) <= WEAK_SIGNAL_CAP + 1e-9, name
+    assert fitted.no_bio == pytest.approx(WEAK_SIGNAL_CAP, abs=1e-6)  # the cap binds here
 
 
 def test_fit_needs_both_classes() -> None:
@@ -162,12 +214,10 @@ def test_fit_needs_both_classes() -> None:
 
 
 def test_shipped_weights_are_the_fit_on_the_public_sets() -> None:
-    """DEFAULT_WEIGHTS are fit_weights on SRF + InstaFake, rounded to 2 decimals (InstaFake is
-    needed to refit; the SRF-only part of the claim is checked here)."""
-    instafake = datasets.load("instafake")
-    if instafake is None:
-        pytest.skip(f"InstaFake not fetched into {datasets.data_dir()} (see README)")
-    fitted = fit_weights([datasets.load_srf(), instafake])
+    """DEFAULT_WEIGHTS are fit_weights on SRF + InstaFake (SHIPPED_FIT), rounded to 2 decimals
+    (InstaFake is needed to refit)."""
+    sets = _public_sets(*SHIPPED_FIT)
+    fitted = fit_weights([sets[n] for n in SHIPPED_FIT])
     for name in SIGNALS:
         assert getattr(W, name) == pytest.approx(getattr(fitted, name), abs=0.011), name
 
@@ -175,8 +225,8 @@ def test_shipped_weights_are_the_fit_on_the_public_sets() -> None:
 def test_shipped_classifier_on_srf() -> None:
     """In-sample on SRF (it helped fit the weights): the mass-follower fakes are now caught."""
     got = scores(datasets.load_srf())
-    assert got["specificity"] >= 0.9
-    assert got["balanced_accuracy"] >= 0.85  # 0.69 before the calibration
+    assert got["specificity"] >= 0.9  # 0.913
+    assert got["balanced_accuracy"] >= 0.85  # 0.880; 0.69 before the calibration
 
 
 def test_cross_dataset_table_when_instafake_is_present() -> None:
@@ -186,6 +236,25 @@ def test_cross_dataset_table_when_instafake_is_present() -> None:
     table = cross_dataset({"srf": datasets.load_srf(), "instafake": instafake})
     row = table.query("fit == 'srf' and test == 'instafake'").iloc[0]
     assert row["held_out"] and row["specificity"] >= 0.9 and row["balanced_accuracy"] >= 0.9
+
+
+def test_leave_one_set_out() -> None:
+    """Fit on two sets, test on the third (README "Calibration on real accounts"). InstaFake
+    held out meets the target (balanced accuracy and specificity >= 0.9); SRF and Kaggle do
+    not, for the reasons the README gives (SRF: not separable at 0.9 even fitted on itself;
+    Kaggle: its fakes are small quiet accounts the other two sets call people). The floors
+    below pin those figures so that a change that makes them worse fails."""
+    sets = _public_sets("instafake", "kaggle")
+    got = {}
+    for test in sets:
+        train = [sets[n] for n in sets if n != test]
+        got[test] = scores(sets[test], fit_weights(train))
+    assert got["instafake"]["balanced_accuracy"] >= 0.9  # 0.933
+    assert got["instafake"]["specificity"] >= 0.9  # 0.936
+    assert got["srf"]["balanced_accuracy"] >= 0.84  # 0.848
+    assert got["srf"]["specificity"] >= 0.85  # 0.859
+    assert got["kaggle"]["balanced_accuracy"] >= 0.86  # 0.864
+    assert got["kaggle"]["specificity"] >= 0.99  # 0.994, sensitivity 0.733
 
 
 # --- the simulator's bots ---------------------------------------------------------------------
@@ -217,19 +286,20 @@ def test_camouflaged_bots_are_mostly_missed() -> None:
 
 
 def test_bot_share_by_hand() -> None:
-    """Apparent 20 of 100 with sensitivity 0.85, specificity 0.93: (0.2 - 0.07) / 0.78 = 1/6.
-    A share at the false-positive rate is 0 bots, one at the sensitivity all bots; outside
-    that range it is clipped; nothing sampled gives NaN."""
-    got = bot_share(np.array([20, 7, 85, 0, 100, 0]), np.array([100, 100, 100, 100, 100, 0]))
-    assert got[:5] == pytest.approx([1 / 6, 0.0, 1.0, 0.0, 1.0])
+    """Apparent 20 of 100 with the shipped sensitivity 0.88, specificity 0.90: (0.2 - 0.1) /
+    0.78 = 0.128. A share at the false-positive rate is 0 bots, one at the sensitivity all
+    bots; outside that range it is clipped; nothing sampled gives NaN."""
+    assert (SHARE_SENSITIVITY, SHARE_SPECIFICITY) == (0.88, 0.90)
+    got = bot_share(np.array([20, 10, 88, 0, 100, 0]), np.array([100, 100, 100, 100, 100, 0]))
+    assert got[:5] == pytest.approx([0.1 / 0.78, 0.0, 1.0, 0.0, 1.0])
     assert math.isnan(got[5])
 
 
 def test_bot_share_is_unbiased_where_the_label_is_not() -> None:
-    """A 10 % bot audience with the shipped error rates: the labels count 8.5 + 6.3 = 14.8 %
+    """A 10 % bot audience with the shipped error rates: the labels count 8.8 + 9.0 = 17.8 %
     suspicious, the correction gives back 10 %."""
     apparent = 0.1 * SHARE_SENSITIVITY + 0.9 * (1 - SHARE_SPECIFICITY)
-    assert apparent == pytest.approx(0.148)
+    assert apparent == pytest.approx(0.178)
     assert bot_share(apparent * 1000, 1000) == pytest.approx(0.1)
 
 
@@ -241,10 +311,19 @@ def test_bot_share_refuses_a_classifier_no_better_than_chance() -> None:
 
 
 def test_share_rates_are_the_shipped_constants() -> None:
-    """SHARE_SENSITIVITY / SHARE_SPECIFICITY are what share_rates measures on the labelled
-    sets (both when InstaFake is fetched; SRF alone is checked loosely otherwise)."""
-    sets = {n: f for n in ("srf", "instafake") if (f := datasets.load(n)) is not None}
-    sens, spec = share_rates(sets)
-    tol = 0.005 if len(sets) == 2 else 0.06
+    """SHARE_SENSITIVITY / SHARE_SPECIFICITY are what held_out_share_rates measures: SRF and
+    InstaFake each held out, fitted on the other labelled sets (all three needed). In sample
+    (share_rates) they are higher; SRF alone in sample is checked loosely when the fetched sets
+    are absent."""
+    sets = _public_sets()
+    if len(sets) == len(datasets.NAMES):
+        sens, spec = held_out_share_rates(sets)
+        assert sens == pytest.approx(SHARE_SENSITIVITY, abs=0.005)  # 0.883
+        assert spec == pytest.approx(SHARE_SPECIFICITY, abs=0.005)  # 0.897
+        in_sens, in_spec = share_rates({n: sets[n] for n in SHIPPED_FIT})
+        assert in_spec > spec  # 0.937: in sample is optimistic
+        return
+    sens, spec = share_rates({"srf": sets["srf"]})  # 0.847 / 0.913
+    tol = 0.06
     assert sens == pytest.approx(SHARE_SENSITIVITY, abs=tol)
     assert spec == pytest.approx(SHARE_SPECIFICITY, abs=tol)

@@ -435,10 +435,10 @@ def samples(aid: str, real: int, bots: int) -> list[dict]:
 def test_low_authenticity_is_flagged(wh: Warehouse) -> None:
     stage(wh, "follower_samples", D, samples("fake", 10, 10) + samples("fine", 20, 0))
     (r,) = flags(wh)
-    # 10 of 20 labelled suspicious, corrected for the label's error rates (0.85, 0.93)
+    # 10 of 20 labelled suspicious, corrected for the label's error rates (0.88, 0.90)
     assert (r["entity_id"], r["signal"]) == ("fake", "low_authenticity")
-    assert r["observed"] == pytest.approx(100.0 * (1 - (0.5 - 0.07) / 0.78))
-    assert "only 45% of 20 followers sampled in the 28 days to" in r["explanation"]
+    assert r["observed"] == pytest.approx(100.0 * (1 - (0.5 - 0.1) / 0.78))
+    assert "only 49% of 20 followers sampled in the 28 days to" in r["explanation"]
 
 
 def test_too_small_a_sample_is_not_judged(wh: Warehouse) -> None:
