@@ -16,7 +16,8 @@ import pyarrow.compute as pc
 from pipeline.warehouse.storage import Partition, Warehouse, WriteConflict
 
 ROWS = 100_000
-WRITERS = 3  #: of the same day
+#: three writers of one day, one of another
+JOBS = [("2026-03-01", 1), ("2026-03-01", 2), ("2026-03-01", 3), ("2026-03-02", 4)]
 
 
 def _write(root: str, day: str, writer: int, barrier: Any) -> tuple[str, int, str]:
@@ -26,7 +27,7 @@ def _write(root: str, day: str, writer: int, barrier: Any) -> tuple[str, int, st
     part = Partition.of("staging", "stg_t", day)
     barrier.wait()
     errors: list[str] = []
-    for _ in range(WRITERS):  # each conflict means another writer committed: at most N - 1
+    for _ in range(len(JOBS)):  # each conflict means another writer committed: at most N - 1
         try:
             wh.write_table(part, table, f"run-{writer}")
             return day, writer, "; ".join(errors) or "ok"
@@ -38,10 +39,10 @@ def _write(root: str, day: str, writer: int, barrier: Any) -> tuple[str, int, st
 def test_same_day_writers_one_wins_the_others_retry(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path)
     ctx = multiprocessing.get_context("spawn")  # delta-rs must not run in a forked child
-    jobs = [("2026-03-01", 1), ("2026-03-01", 2), ("2026-03-01", 3), ("2026-03-02", 4)]
+    jobs = JOBS
     conflicts: list[str] = []
     with ctx.Manager() as manager, ProcessPoolExecutor(len(jobs), mp_context=ctx) as pool:
-        for _ in range(8):  # timing decides who collides; rounds until one did
+        for _ in range(20):  # timing decides who collides; rounds until one did (usually the first)
             barrier = manager.Barrier(len(jobs))
             results = list(pool.map(_write, *zip(*[(str(tmp_path), d, w, barrier)
                                                    for d, w in jobs], strict=True)))  # fmt: skip
