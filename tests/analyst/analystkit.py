@@ -1,10 +1,11 @@
 """Analyst test helpers (imported by tests/analyst): a real warehouse for the analyst tests: the simulator served over HTTP, three nightly runs
 (influencer and campaign steps, no scheduler), then a GA4 export ingested and the campaign
-marts rebuilt, as an analyst would. Built once per session."""
+marts rebuilt, as an analyst would. Built once per test run and copied by each xdist worker."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import shutil
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -62,9 +63,8 @@ def _ga4_export(wh_root: Path, folder: Path) -> tuple[Path, list[dict[str, Any]]
     return path, picked
 
 
-def build_analyst_warehouse(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[AnalystWarehouse]:
+def build_analyst_warehouse(base: Path) -> AnalystWarehouse:
+    """Build the warehouse, its shop, briefs and GA4 export under ``base``."""
     from pipeline.analyst.ga4 import ingest_conversions
     from pipeline.config import reload_settings
     from pipeline.flows import campaign_roas, influencer_daily
@@ -74,7 +74,6 @@ def build_analyst_warehouse(
     from pipeline.simulator.server import SimulatorThread
     from pipeline.warehouse.storage import Warehouse
 
-    base = tmp_path_factory.mktemp("analyst")
     root = base / "warehouse"
     mp = pytest.MonkeyPatch()
     with SimulatorThread(accounts=40, seed=7) as sim:
@@ -100,5 +99,20 @@ def build_analyst_warehouse(
     ga4_file, rows = _ga4_export(root, base)
     ingest_conversions(Warehouse(root), ga4_file, "analyst-ga4", currency="USD")
     build_campaign_marts(Warehouse(root), LAST, "analyst-rebuild")
-    yield AnalystWarehouse(root, {k: v for k, v in env.items() if k != "CLOUT_API_URL"},
-                           ga4_file, rows)  # fmt: skip
+    return AnalystWarehouse(root, {k: v for k, v in env.items() if k != "CLOUT_API_URL"},
+                            ga4_file, rows)  # fmt: skip
+
+
+def analyst_warehouse_from(template: Path, base: Path) -> AnalystWarehouse:
+    """A copy under ``base`` of the warehouse built once under ``template`` (a test run builds
+    it once for all xdist workers; each worker writes to its own copy)."""
+    meta = template / "built.json"
+    if not meta.exists():
+        shutil.rmtree(template, ignore_errors=True)
+        template.mkdir(parents=True)
+        built = build_analyst_warehouse(template)
+        meta.write_text(json.dumps({"env": built.env, "ga4_rows": built.ga4_rows}))
+    saved = json.loads(meta.read_text())
+    shutil.copytree(template, base, dirs_exist_ok=True)
+    env = {k: v.replace(str(template), str(base)) for k, v in saved["env"].items()}
+    return AnalystWarehouse(base / "warehouse", env, base / "ga4.csv", saved["ga4_rows"])
