@@ -15,7 +15,7 @@ from typing import Any
 
 from pipeline.config import ConfigError, Settings, get_settings
 from pipeline.contracts import MARTS, PLATFORMS, ROSTER, SOURCE_TABLES
-from pipeline.extract.platform_api import ApiConfig, Landed
+from pipeline.extract.platform_api import ApiConfig, Landed, extract_platform
 from pipeline.extract.roster import INVALID_PLATFORM, RosterEntry, for_platform, load_roster
 from pipeline.extract.sources import make_source
 from pipeline.extract.sources.base import (
@@ -24,7 +24,6 @@ from pipeline.extract.sources.base import (
     land_roster,
     parse_sources,
 )
-from pipeline.extract.sources.clout_api import extract_clout
 from pipeline.flows.marts import build_day
 from pipeline.flows.runlog import alert_failure, mark_day_complete, tracked
 from pipeline.staging.pages import raw_files, stage_table, validate_staged
@@ -97,7 +96,7 @@ def extract(dt: date, platform: str, run_id: str) -> list[dict[str, Any]]:
         landed: list[Landed]
         if name == "clout":
             cfg = api_config(s)
-            landed = extract_clout(
+            landed = extract_platform(
                 cfg, wh, dt, platform, run_id, s.require_pii_key(), concurrency=s.concurrency
             )
             stale = wh.path(Partition.of("raw", ROSTER.name, dt, platform=platform)).exists()

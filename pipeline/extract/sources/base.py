@@ -23,7 +23,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from pipeline.contracts import PLATFORMS, ROSTER, SOURCE_TABLES
@@ -44,6 +44,30 @@ SOURCE_PLATFORMS: dict[str, str | None] = {
 RESPONSES = "platform_responses"
 #: Mapped rows per raw page.
 PAGE_ROWS = 5000
+
+
+#: Days of posts in one snapshot (the contract's ``posts``: the last 30 days).
+POST_WINDOW_DAYS = 30
+#: Sent with every request: the day being extracted. The platforms ignore it; the simulator
+#: serves that day of its world.
+DATE_HEADER = "X-Clout-Date"
+
+
+def window(dt: date) -> tuple[datetime, datetime]:
+    """[start, end) of the posts of day ``dt``'s snapshot."""
+    end = datetime.combine(dt + timedelta(days=1), time(0), tzinfo=UTC)
+    return end - timedelta(days=POST_WINDOW_DAYS), end
+
+
+def parse_ts(value: Any) -> datetime | None:
+    """An ISO 8601 timestamp with its offset (``Z`` included); None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
 
 
 class SourceConfigError(ValueError):

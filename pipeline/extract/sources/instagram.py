@@ -41,7 +41,7 @@ import httpx
 
 from pipeline.extract.platform_api import ExtractError, _retry_after
 from pipeline.extract.roster import RosterEntry
-from pipeline.extract.sources.base import Extracted, empty_rows
+from pipeline.extract.sources.base import DATE_HEADER, Extracted, empty_rows, parse_ts, window
 from pipeline.extract.sources.http import (
     AuthError,
     HttpConfig,
@@ -50,7 +50,6 @@ from pipeline.extract.sources.http import (
     QuotaExceeded,
     Retryable,
 )
-from pipeline.extract.sources.youtube import DATE_HEADER, _ts, window
 
 ACCOUNT_FIELDS = "followers_count,follows_count,media_count,name,biography,username,id"
 MEDIA_FIELDS = "like_count,comments_count,timestamp,media_type,media_product_type,id"
@@ -227,7 +226,7 @@ class InstagramSource:
         while True:
             older = False
             for m in page.get("data") or []:
-                ts = _ts(str(m.get("timestamp", "")).replace("+0000", "+00:00"))
+                ts = parse_ts(str(m.get("timestamp", "")).replace("+0000", "+00:00"))
                 if ts is not None and ts < start:
                     older = True
                 elif ts is None or ts < end:

@@ -36,7 +36,7 @@ import httpx
 
 from pipeline.extract.platform_api import ExtractError, _retry_after
 from pipeline.extract.roster import RosterEntry
-from pipeline.extract.sources.base import Extracted, empty_rows
+from pipeline.extract.sources.base import DATE_HEADER, POST_WINDOW_DAYS, Extracted, empty_rows
 from pipeline.extract.sources.http import (
     AuthError,
     HttpConfig,
@@ -45,7 +45,6 @@ from pipeline.extract.sources.http import (
     QuotaExceeded,
     Retryable,
 )
-from pipeline.extract.sources.youtube import DATE_HEADER, POST_WINDOW_DAYS
 
 USER_FIELDS = (
     "display_name,bio_description,is_verified,follower_count,following_count,likes_count,"

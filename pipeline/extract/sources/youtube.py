@@ -27,14 +27,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 import httpx
 
 from pipeline.extract.platform_api import ExtractError, _retry_after
 from pipeline.extract.roster import RosterEntry
-from pipeline.extract.sources.base import Extracted, empty_rows
+from pipeline.extract.sources.base import (
+    DATE_HEADER,
+    Extracted,
+    empty_rows,
+    parse_ts,
+    window,
+)
 from pipeline.extract.sources.http import (
     AuthError,
     HttpConfig,
@@ -44,15 +50,10 @@ from pipeline.extract.sources.http import (
     Retryable,
 )
 
-#: Days of posts in one snapshot (the contract's ``posts``: the last 30 days).
-POST_WINDOW_DAYS = 30
 #: Quota units of each method (YouTube Data API v3 quota table).
 QUOTA_UNITS: dict[str, int] = {"channels": 1, "playlistItems": 1, "videos": 1}
 MAX_IDS = 50
 SHORT_MAX_S = 60
-#: Sent with every request: the day being extracted. The platforms ignore it; the simulator
-#: serves that day of its world.
-DATE_HEADER = "X-Clout-Date"
 
 _DURATION = re.compile(
     r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
@@ -118,22 +119,6 @@ def classify(resp: httpx.Response, doc: Any) -> None:
             f"YouTube refused the API key (HTTP {resp.status_code} "
             f"{', '.join(sorted(reasons)) or ''}): {message}; check CLOUT_YOUTUBE_API_KEY"
         )
-
-
-def window(dt: date) -> tuple[datetime, datetime]:
-    """[start, end) of the posts of day ``dt``'s snapshot."""
-    end = datetime.combine(dt + timedelta(days=1), time(0), tzinfo=UTC)
-    return end - timedelta(days=POST_WINDOW_DAYS), end
-
-
-def _ts(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
 
 
 def account_row(item: dict[str, Any], entry: RosterEntry | None) -> dict[str, Any]:
@@ -288,7 +273,7 @@ class _Run:
             doc = self.get("videos", {"part": part, "id": ",".join(video_ids[i : i + MAX_IDS])})
             rows.extend(post_row(v) for v in doc.get("items") or [])
         start, end = window(self.dt)
-        return [r for r in rows if (t := _ts(r["published_at"])) is None or start <= t < end]
+        return [r for r in rows if (t := parse_ts(r["published_at"])) is None or start <= t < end]
 
     def _uploads(self, playlist: str) -> list[str]:
         start, end = window(self.dt)
@@ -304,7 +289,7 @@ class _Run:
             older = False
             for item in doc.get("items") or []:
                 details = item.get("contentDetails") or {}
-                published = _ts(details.get("videoPublishedAt"))
+                published = parse_ts(details.get("videoPublishedAt"))
                 if published is None:  # private or deleted video: no date, no statistics
                     continue
                 if published < start:
