@@ -26,6 +26,7 @@ from pipeline.extract.sources.base import (
 )
 from pipeline.flows.marts import build_day
 from pipeline.flows.runlog import alert_failure, mark_day_complete, tracked
+from pipeline.staging.gx import render_data_docs
 from pipeline.staging.pages import raw_files, stage_table, validate_staged
 from pipeline.warehouse.catalog import refresh_catalog
 from pipeline.warehouse.storage import Partition, Warehouse
@@ -171,9 +172,11 @@ def marts(dt: date, run_id: str) -> dict[str, int]:
 
 
 def publish(dt: date, run_id: str) -> dict[str, str]:
-    """Refresh the DuckDB catalog and mark the day complete; says where catalog and docs are."""
+    """Render the day's Data Docs pages, refresh the DuckDB catalog and mark the day complete;
+    says where catalog and docs are."""
     wh = warehouse()
     with tracked(wh, run_id, dt, "publish"):
+        render_data_docs(wh.docs_dir())
         catalog = refresh_catalog(wh)
         mark_day_complete(wh, PIPELINE, dt, run_id)
     return {"catalog": str(catalog), "data_docs": str(wh.docs_dir() / "index.html")}

@@ -8,8 +8,12 @@ expectation (``source='gx'``). GX is imported only when a run starts, never on m
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+import json
 import logging
 import os
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -119,6 +123,96 @@ def _context(docs_dir: Path | None) -> AbstractDataContext:
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
+_SUITE_STAMPS = Path("_gx") / "suite_pages.json"
+_GX_VERSION = importlib.metadata.version("great_expectations")
+
+
+def _stale_suite_pages(docs_dir: Path, suites: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """The suites whose Data Docs page is missing or was rendered from another version of the
+    suite (by name, with their digest): only these are rendered again, not every suite on
+    every validation (five suite pages per table-day were most of a night's Data Docs time)."""
+    stamps_path = Path(docs_dir) / _SUITE_STAMPS
+    try:
+        stamps = json.loads(stamps_path.read_text())
+    except (OSError, ValueError):
+        stamps = {}
+    stale = {}
+    for name, suite in suites.items():
+        text = json.dumps([_GX_VERSION, suite], sort_keys=True)  # a new GX renders anew
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        page = Path(docs_dir) / "expectations" / f"{name}.html"
+        if stamps.get(name) != digest or not page.exists():
+            stale[name] = digest
+    return stale
+
+
+def _mark_suite_pages(docs_dir: Path, rendered: Mapping[str, str]) -> None:
+    """Record the digests of the suite pages just rendered (atomically: parallel writers)."""
+    if not rendered:
+        return
+    stamps_path = Path(docs_dir) / _SUITE_STAMPS
+    try:
+        stamps = json.loads(stamps_path.read_text())
+    except (OSError, ValueError):
+        stamps = {}
+    stamps.update(rendered)
+    stamps_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = stamps_path.with_name(f".{stamps_path.name}.{os.getpid()}.{uuid.uuid4().hex}")
+    tmp.write_text(json.dumps(stamps, indent=1, sort_keys=True))
+    os.replace(tmp, stamps_path)
+
+
+def _pending_results(docs_dir: Path) -> set[str]:
+    """Stored validation results (``suite/run/time/batch``) that have no Data Docs page yet."""
+    store = docs_dir / "_gx" / "validations"
+    pending = set()
+    for stored in store.rglob("*.json"):
+        rel = stored.relative_to(store).with_suffix("")
+        if not (docs_dir / "validations" / rel).with_suffix(".html").exists():
+            pending.add(rel.as_posix())
+    return pending
+
+
+def _build_docs(
+    context: AbstractDataContext, docs_dir: Path, suites: Mapping[str, Mapping[str, Any]]
+) -> int:
+    """Render the pages of the stored results that have none, the pages of the suites that
+    changed, and the index (a full rebuild would render every stored result again: quadratic
+    over a backfill); returns the number of result pages rendered."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+    )
+
+    pending = _pending_results(docs_dir)
+    new = [
+        k
+        for k in context.validation_results_store.list_keys()
+        if "/".join(map(str, k.to_tuple())) in pending
+    ]
+    stale = _stale_suite_pages(docs_dir, suites)
+    pages: list[Any] = [*(ExpectationSuiteIdentifier(name=n) for n in stale), *new]
+    context.build_data_docs(site_names=[_SITE], resource_identifiers=pages)  # GX types one
+    _mark_suite_pages(docs_dir, stale)  # kind per list; its builder takes both
+    return len(new)
+
+
+def render_data_docs(docs_dir: Path, directory: Path | None = None) -> int:
+    """Bring the Data Docs site in ``docs_dir`` up to date with its stored validation results
+    (the nightly run renders once, after its tables are validated, not once per table);
+    returns the number of result pages rendered. Imports GX only where there is work."""
+    docs_dir = Path(docs_dir).resolve()
+    pending = _pending_results(docs_dir)
+    names = dict.fromkeys([*SOURCE_TABLES, *(p.split("/", 1)[0] for p in sorted(pending))])
+    suites = {name: load_suite(name, directory) for name in names}
+    if not pending and not _stale_suite_pages(docs_dir, suites):
+        if (docs_dir / "index.html").exists() or not (docs_dir / "_gx").exists():
+            return 0
+    context = _context(docs_dir)
+    for name, suite_json in suites.items():
+        context.suites.add(_gx_suite(name, suite_json))
+    return _build_docs(context, docs_dir, suites)
+
+
 def _gx_suite(table: str, suite_json: Mapping[str, Any]) -> ExpectationSuite:
     """The GX suite of a suite dict; fails if GX dropped an invalid expectation (it only logs)."""
     import great_expectations as gx
@@ -153,11 +247,13 @@ def validate_with_gx(
     *,
     run_ts: datetime | None = None,
     directory: Path | None = None,
+    render_docs: bool = True,
 ) -> list[ValidationRecord]:
     """Run the table's whole GX suite on a staged table-day: one record per expectation, in
     suite order. ``run_ts`` (timezone-aware; default now) fills the ``run_ts`` parameter.
-    With ``docs_dir``, the result is also rendered as GX Data Docs HTML there
-    (``docs_dir/index.html``). An empty table is valid."""
+    With ``docs_dir``, the result is stored there and rendered as GX Data Docs HTML
+    (``docs_dir/index.html``); with ``render_docs=False`` it waits for the next
+    :func:`render_data_docs`. An empty table is valid."""
     run_ts = aware_utc(run_ts or datetime.now(UTC))
     contract = suite_table(table)
     suite_json = load_suite(table, directory)
@@ -171,9 +267,11 @@ def validate_with_gx(
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
 
-    for other in SOURCE_TABLES if docs_dir is not None else ():
+    site_suites = {table: suite_json}
+    for other in SOURCE_TABLES if docs_dir is not None and render_docs else ():
         if other != table:  # every suite in the site's index, not only this one
-            context.suites.add(_gx_suite(other, load_suite(other, directory)))
+            site_suites[other] = load_suite(other, directory)
+            context.suites.add(_gx_suite(other, site_suites[other]))
     suite = context.suites.add(_gx_suite(table, suite_json))
     batch_definition = (
         context.data_sources.add_pandas("clout")
@@ -185,8 +283,6 @@ def validate_with_gx(
             name=f"{table} {dt.isoformat()}", data=batch_definition, suite=suite
         )
     )
-    store = context.validation_results_store
-    before = set(store.list_keys()) if docs_dir is not None else set()
     result = definition.run(
         batch_parameters={"dataframe": frame},
         expectation_parameters={"run_ts": run_ts},
@@ -194,16 +290,12 @@ def validate_with_gx(
         run_id=RunIdentifier(run_name=run_id, run_time=run_ts),
     )
     if docs_dir is not None:
-        # only this run's result page and the suite pages are rendered; the index is rebuilt
-        # (a full rebuild re-renders every stored result: quadratic over a backfill)
-        from great_expectations.data_context.types.resource_identifiers import (
-            ExpectationSuiteIdentifier,
-        )
-
-        new = [k for k in store.list_keys() if k not in before]
-        suites = [ExpectationSuiteIdentifier(name=s.name) for s in context.suites.all()]
-        pages: list[Any] = [*suites, *new]  # GX types one kind per list; its builder takes both
-        context.build_data_docs(site_names=[_SITE], resource_identifiers=pages)
+        docs_dir = Path(docs_dir).resolve()
+        # a retry of the same run replaced the stored result: its page is to be rendered again
+        for page in (docs_dir / "validations" / table / run_id).rglob("*.html"):
+            page.unlink(missing_ok=True)
+        if render_docs:
+            _build_docs(context, docs_dir, site_suites)
 
     order = {e.id: i for i, e in enumerate(suite.expectations)}
     records: list[tuple[int, ValidationRecord]] = []

@@ -25,7 +25,7 @@ from pipeline.staging.engine import (
     run_reference_time,
     stage,
 )
-from pipeline.staging.gx import validate_with_gx
+from pipeline.staging.gx import render_data_docs, validate_with_gx
 from pipeline.staging.results import ValidationRecord, contract_failures, write_validation_results
 from pipeline.staging.rules import Rule, schema_rules
 from pipeline.warehouse.catalog import connect
@@ -103,16 +103,20 @@ def stage_table(wh: Warehouse, name: str, dt: date, run_id: str) -> StageResult:
 
 
 def validate_staged(wh: Warehouse, name: str, dt: date, run_id: str) -> list[ValidationRecord]:
-    """Run the table's Great Expectations suite on its staged partition, record the results,
-    render Data Docs under ``<warehouse>/docs``; a failed contract expectation fails here."""
+    """Run the table's Great Expectations suite on its staged partition, record the results
+    and store the GX result under ``<warehouse>/docs`` (rendered into Data Docs by the run's
+    publish step, :func:`~pipeline.staging.gx.render_data_docs`; right here where a contract
+    expectation fails, which fails the table)."""
     table = PAGE_TABLES[name]
     staged = wh.read_partition(Partition.of("staging", table.staging, dt))
     records = validate_with_gx(
-        name, staged, dt, run_id, docs_dir=wh.docs_dir(), run_ts=run_reference_time(dt)
-    )
+        name, staged, dt, run_id, docs_dir=wh.docs_dir(), run_ts=run_reference_time(dt),
+        render_docs=False,
+    )  # fmt: skip
     write_validation_results(wh, name, dt, run_id, records, source="gx")
     broken = contract_failures(records)
     if broken:
+        render_data_docs(wh.docs_dir())  # the page the error points to
         first = broken[0]
         raise ContractBreak(
             f"{name} {dt}: contract expectation {first.expectation} failed "

@@ -162,6 +162,69 @@ def test_data_docs_render_only_the_new_result(tmp_path: Path) -> None:
     assert all(p.relative_to(docs).as_posix() in index for p in pages)
 
 
+def test_suite_pages_are_rendered_again_only_when_their_suite_changes(tmp_path: Path) -> None:
+    """Each suite's page is rendered once per Data Docs site, and again after its suite changed
+    (or the page went missing), not on every validation."""
+    import json
+    import shutil
+
+    from pipeline.staging.suites import suite_path
+
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    for name in SOURCE_TABLES:
+        shutil.copy(suite_path(name), suites / suite_path(name).name)
+    docs = tmp_path / "docs"
+
+    def validate(run: str) -> None:
+        rows = staged("posts", [post(1)])
+        validate_with_gx("posts", rows, DT, run, docs, run_ts=RUN_TS, directory=suites)
+
+    validate("run-1")
+    pages = {n: docs / "expectations" / f"{n}.html" for n in SOURCE_TABLES}
+    assert all(p.exists() for p in pages.values())
+    for p in pages.values():
+        p.write_text("kept as written")
+    validate("run-2")
+    assert all(p.read_text() == "kept as written" for p in pages.values())
+
+    changed = json.loads((suites / "accounts.json").read_text())
+    changed["notes"] = "a new note"
+    (suites / "accounts.json").write_text(json.dumps(changed))
+    pages["audience"].unlink()
+    validate("run-3")
+    again = {n for n, p in pages.items() if p.read_text() != "kept as written"}
+    assert again == {"accounts", "audience"}
+    assert "a new note" in pages["accounts"].read_text()
+
+
+def test_stored_results_wait_for_render_data_docs(tmp_path: Path) -> None:
+    """The nightly run stores each table's result and renders the site once, at publish: every
+    result without a page gets one, and a second render has nothing to do."""
+    from pipeline.staging.gx import render_data_docs
+
+    docs = tmp_path / "docs"
+    for n, table in enumerate(["posts", "accounts"]):
+        rows = staged(table, [post(1)] if table == "posts" else [])
+        validate_with_gx(table, rows, DT, f"run-{n}", docs, run_ts=RUN_TS, render_docs=False)
+    assert not (docs / "validations").exists() and not (docs / "index.html").exists()
+    assert render_data_docs(docs) == 2
+    pages = sorted(p.relative_to(docs).as_posix() for p in (docs / "validations").rglob("*.html"))
+    assert [p.split("/")[:3] for p in pages] == [
+        ["validations", "accounts", "run-1"],
+        ["validations", "posts", "run-0"],
+    ]
+    index = (docs / "index.html").read_text()
+    assert all(p in index for p in pages)
+    assert render_data_docs(docs) == 0
+    # a retry of a run replaces its stored result: its page is rendered again
+    (docs / pages[1]).write_text("the first attempt")
+    rows = staged("posts", [post(2)])
+    validate_with_gx("posts", rows, DT, "run-0", docs, run_ts=RUN_TS, render_docs=False)
+    assert render_data_docs(docs) == 1
+    assert (docs / pages[1]).read_text() != "the first attempt"
+
+
 def test_records_to_table() -> None:
     records = validate_with_gx("posts", staged("posts", [post(1)]), DT, "run-1", run_ts=RUN_TS)
     table = records_to_table(records)
