@@ -394,21 +394,37 @@ class Warehouse:
         uri = self.table_uri(layer, table)
         self._ensure_table(uri, data.schema, keys)
         failpoint(f"swap.{layer}")  # the rows ready, nothing committed
-        try:
-            write_deltalake(
-                uri, data, mode="overwrite", predicate=predicate,
-                partition_by=keys, schema_mode="merge", storage_options=self.storage_options(),
-                commit_properties=CommitProperties(
-                    custom_metadata={MANIFEST_KEY: json.dumps(manifest, sort_keys=True)}
-                ),
-            )  # fmt: skip
-        except CommitFailedError as e:
-            raise WriteConflict(
-                f"{layer}/{table} ({predicate}) was committed by another writer while this run "
-                f"wrote it; rerun this day ({str(e).splitlines()[0]})"
-            ) from e
+        for attempt in range(3):
+            read = self.table_version(layer, table)  # the version this write starts from
+            try:
+                write_deltalake(
+                    uri, data, mode="overwrite", predicate=predicate,
+                    partition_by=keys, schema_mode="merge", storage_options=self.storage_options(),
+                    commit_properties=CommitProperties(
+                        custom_metadata={MANIFEST_KEY: json.dumps(manifest, sort_keys=True)}
+                    ),
+                )  # fmt: skip
+                break
+            except CommitFailedError as e:
+                if attempt < 2 and self._only_created_since(uri, read):
+                    continue  # a concurrent first write created the table again: no rows moved
+                raise WriteConflict(
+                    f"{layer}/{table} ({predicate}) was committed by another writer while this "
+                    f"run wrote it; rerun this day ({str(e).splitlines()[0]})"
+                ) from e
         failpoint(f"manifest.{layer}")  # committed: the commit carries its manifest
         return manifest
+
+    def _only_created_since(self, uri: str, version: int | None) -> bool:
+        """Whether every commit after ``version`` is a CREATE TABLE: two writers that both found
+        no table each create it (delta-rs commits the second create as the next version, a
+        metadata change that fails writers holding the first), which is safe to write over again;
+        any other commit in between is a real conflict."""
+        from deltalake import DeltaTable
+
+        history = DeltaTable(uri, storage_options=self.storage_options()).history()
+        since = [c for c in history if int(c.get("version", -1)) > (version or 0)]
+        return bool(since) and all(c.get("operation") == "CREATE TABLE" for c in since)
 
     def _ensure_table(self, uri: str, schema: pa.Schema, keys: list[str]) -> None:
         """Create the (empty) table before its first write: writers that each created it would

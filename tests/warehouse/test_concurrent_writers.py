@@ -60,3 +60,35 @@ def test_same_day_writers_one_wins_the_others_retry(tmp_path: Path) -> None:
     assert conflicts, "no two writers of a day ever overlapped"
     assert "committed by another writer while this run wrote it; rerun" in conflicts[0]
     assert wh.content_digest([date(2026, 3, 1)], ("staging",))  # the table reads whole
+
+
+def test_writers_of_different_days_of_a_new_table_all_commit(tmp_path: Path) -> None:
+    """The first writers of a table each find no table and create it: delta-rs commits the
+    second create as the table's next version, whose metadata change failed the writers that
+    started from the first (a backfill's first night lost a day to it). No rows moved, so the
+    write is tried again, and every writer of its own day commits."""
+    import threading
+
+    for n in range(20):  # 20 new tables, each raced for by four writers of four days
+        barrier = threading.Barrier(4)
+        errors: list[str] = []
+
+        def write(
+            day: int, n: int = n, barrier: threading.Barrier = barrier, errors: list[str] = errors
+        ) -> None:
+            wh = Warehouse(tmp_path)  # each writer its own handles, as separate hosts have
+            rows = pa.table({"writer": pa.array([day], pa.int64())})
+            barrier.wait()
+            try:
+                wh.write_table(Partition.of("staging", f"t{n}", date(2026, 3, day)), rows, "r")
+            except WriteConflict as e:
+                errors.append(str(e))
+
+        threads = [threading.Thread(target=write, args=(d,)) for d in range(1, 5)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors
+        ds = Warehouse(tmp_path).dataset("staging", f"t{n}")
+        assert ds is not None and sorted(ds.to_table()["writer"].to_pylist()) == [1, 2, 3, 4]
