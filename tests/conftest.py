@@ -27,10 +27,14 @@ for _k in [k for k in os.environ if k.startswith("CLOUT_") and k != "CLOUT_RETRY
 
 
 #: The longest modules (measured with --durations), started first so that no worker ends alone
-#: on one of them; the Makefile's --no-loadscope-reorder keeps this order.
+#: on one of them; the Makefile's --no-loadscope-reorder keeps this order. The analyst tests'
+#: shared warehouse is built by the first of them that runs (under a file lock): test_publish
+#: builds it early, so that the other analyst modules, later, find it built instead of one
+#: worker idling while the other builds it.
 LONGEST_FIRST = (
     "tests/dags/test_airflow_backfill.py",
     "tests/flows/test_backfill.py",
+    "tests/analyst/test_publish.py",
     "tests/dags/test_end_to_end.py",
     "tests/test_crash_safety.py",
     "tests/test_cli.py",
