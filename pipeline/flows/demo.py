@@ -32,7 +32,7 @@ def summary(wh: Warehouse, days: list[date]) -> list[str]:
     """Lines describing what the warehouse holds for ``days``."""
     first, last = days[0].isoformat(), days[-1].isoformat()
     lines = [
-        f"warehouse:  {wh.root}",
+        f"warehouse:  {wh.uri}",
         f'catalog:    {wh.duckdb_path()}  (clout query "select ...", or duckdb)',
         f"data docs:  {wh.docs_dir() / 'index.html'}",
         "",

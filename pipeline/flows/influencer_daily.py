@@ -99,7 +99,7 @@ def extract(dt: date, platform: str, run_id: str) -> list[dict[str, Any]]:
             landed = extract_platform(
                 cfg, wh, dt, platform, run_id, s.require_pii_key(), concurrency=s.concurrency
             )
-            stale = wh.path(Partition.of("raw", ROSTER.name, dt, platform=platform)).exists()
+            stale = wh.exists(Partition.of("raw", ROSTER.name, dt, platform=platform))
             if entries or stale:  # an emptied roster replaces the day's earlier lookups
                 land_roster(wh, dt, platform, entries, run_id, cfg.base_url)
         else:

@@ -8,6 +8,7 @@ of each table's last commit, listed when the file is refreshed.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from datetime import datetime
@@ -22,6 +23,8 @@ from pipeline.warehouse.storage import FILE_KEY, Warehouse, failpoint
 
 if TYPE_CHECKING:
     import pyarrow.dataset as pads
+
+log = logging.getLogger(__name__)
 
 _DUCK_TYPES = {
     pa.string(): "VARCHAR",
@@ -137,8 +140,13 @@ def file_views(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> None:
 
 def refresh_catalog(wh: Warehouse) -> Path:
     """Rebuild ``warehouse.duckdb`` (views over each table's files at its last commit) and swap
-    it in atomically (readers keep the old file)."""
+    it in atomically (readers keep the old file). An object-store warehouse has no catalog file
+    (its views would need DuckDB's httpfs extension and S3 credentials in every reader's
+    session): ``query``/``clout query`` read its tables through Arrow datasets."""
     target = wh.duckdb_path()
+    if wh.remote:
+        log.info("catalog: %s is an object store; no %s file (use clout query)", wh.uri, target)
+        return target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
     con = duckdb.connect(str(tmp))
