@@ -277,9 +277,17 @@ class Warehouse:
             handle = self._handles[uri]
             handle.update_incremental()
             return handle
-        if not DeltaTable.is_deltatable(uri, self.storage_options()):
+        if self.remote:  # one listing of the log instead of two
+            from deltalake.exceptions import TableNotFoundError
+
+            try:
+                dt = DeltaTable(uri, storage_options=self.storage_options())
+            except TableNotFoundError:
+                return None
+        elif not DeltaTable.is_deltatable(uri, self.storage_options()):
             return None
-        dt = DeltaTable(uri, storage_options=self.storage_options())
+        else:
+            dt = DeltaTable(uri, storage_options=self.storage_options())
         if version is not None:
             dt.load_as_version(version)
         else:
@@ -446,9 +454,12 @@ class Warehouse:
         uri = self.table_uri(layer, table)
         self._ensure_table(uri, data.schema, keys)
         failpoint(f"swap.{layer}")  # the rows ready, nothing committed
+        # on an object store, the open handle brought up to date (its new commits only): opening
+        # the table anew reads its whole log, a GET per commit since the last checkpoint
+        target = (self.delta_table(layer, table) or uri) if self.remote else uri
         try:
             write_deltalake(
-                uri, data, mode="overwrite", predicate=predicate,
+                target, data, mode="overwrite", predicate=predicate,
                 partition_by=keys, schema_mode="merge", storage_options=self.storage_options(),
                 commit_properties=CommitProperties(
                     custom_metadata={MANIFEST_KEY: json.dumps(manifest, sort_keys=True)}
