@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 #: URL schemes of the object stores a warehouse root may name.
 SCHEMES = ("s3",)
 
-#: Variables passed to delta-rs as ``storage_options`` when set.
-_PASSED = (
+#: The variables clout reads (passed to delta-rs as ``storage_options`` when set).
+VARIABLES = (
     "AWS_ENDPOINT_URL",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
@@ -58,7 +58,7 @@ def region() -> str:
 
 def storage_options() -> dict[str, str]:
     """delta-rs ``storage_options`` from the environment (see the module docstring)."""
-    opts = {k: os.environ[k] for k in _PASSED if os.environ.get(k)}
+    opts = {k: os.environ[k] for k in VARIABLES if os.environ.get(k)}
     opts["AWS_REGION"] = region()
     endpoint = opts.get("AWS_ENDPOINT_URL", "")
     if endpoint.startswith("http://"):
