@@ -27,7 +27,7 @@ from pipeline.extract.sources.base import (
 from pipeline.flows.marts import build_day
 from pipeline.flows.runlog import alert_failure, mark_day_complete, tracked
 from pipeline.staging.pages import raw_files, stage_table, validate_staged
-from pipeline.warehouse.catalog import refresh_catalog
+from pipeline.warehouse.catalog import NO_CATALOG, refresh_catalog
 from pipeline.warehouse.storage import Partition, Warehouse
 
 log = logging.getLogger(__name__)
@@ -176,13 +176,14 @@ def publish(dt: date, run_id: str) -> dict[str, str]:
     with tracked(wh, run_id, dt, "publish"):
         catalog = refresh_catalog(wh)
         mark_day_complete(wh, PIPELINE, dt, run_id)
-    return {"catalog": str(catalog), "data_docs": str(wh.docs_dir() / "index.html")}
+    return {"catalog": str(catalog or NO_CATALOG), "data_docs": str(wh.docs_dir() / "index.html")}
 
 
 def publish_catalog(settings: Settings | None = None) -> dict[str, str]:
     """Refresh the DuckDB catalog (a table whose first files arrived since shows them)."""
     wh = warehouse(settings)
-    return {"catalog": str(refresh_catalog(wh)), "data_docs": str(wh.docs_dir() / "index.html")}
+    catalog = refresh_catalog(wh) or NO_CATALOG
+    return {"catalog": str(catalog), "data_docs": str(wh.docs_dir() / "index.html")}
 
 
 def ingest_day(dt: date, run_id: str) -> dict[str, Any]:

@@ -158,5 +158,5 @@ def test_the_dag_on_an_object_store_gives_the_local_rows(  # type: ignore[no-unt
         served = sum(len(sim.world.frame(t.endpoint, DAYS[0], p)) for p in PLATFORMS)
         assert sum(m["rows"] for m in wh.manifests("raw", t.name, DAYS[0])) == served, t.name
     assert wh.check_partition(Partition.of("marts", "influencer_daily", DAYS[0]))
-    assert (wh.root / "docs" / "index.html").exists()
+    assert (wh.root / "docs" / "index.html").exists() and not wh.duckdb_path().exists()
     assert not list(wh.root.glob("raw")) and not list(wh.root.glob("*/*/_delta_log"))
