@@ -180,6 +180,11 @@ def write_parquet_parts(table: pa.Table, folder: Path) -> list[Path]:
     return paths
 
 
+#: Delta table handles of object-store tables, by URI (never inherited by a forked child: a
+#: process that forks has not opened a table, see the module docstring).
+_STORE_HANDLES: dict[str, DeltaTable] = {}
+
+
 class Warehouse:
     """Paths, partition writes (raw files or Delta commits), manifests and locks of one root."""
 
@@ -202,7 +207,9 @@ class Warehouse:
         else:
             self.root = Path(root).resolve()
             self.base = self.uri = str(self.root)
-        self._handles: dict[str, DeltaTable] = {}  #: open tables at their last commit
+        #: open tables at their last commit; shared by the warehouses of an object store in this
+        #: process (reopening a table reads its log, a GET per commit since its checkpoint)
+        self._handles: dict[str, DeltaTable] = _STORE_HANDLES if self.remote else {}
         self._fs: pafs.FileSystem | None = None
 
     def __getstate__(self) -> dict[str, Any]:
