@@ -23,8 +23,16 @@ succeeds). The commit's ``clout.manifest`` metadata holds what the manifest file
 rows per partition, reconciled counts), and :meth:`Warehouse.check_partition` compares it with the
 rows the table holds.
 
-Delta-rs must not be used across ``fork()``: worker processes are spawned (``backfill``), and no
-table handle is created before a fork.
+The root may be an S3-compatible object store (``s3://bucket/prefix``, :mod:`objectstore`): the
+Delta tables are the same, through delta-rs's ``storage_options`` (a commit is a conditional
+PUT). A store has no rename, so a raw partition's files are uploaded under a new
+``_attempt-<id>/`` folder of the partition and its manifest (one PUT) names the attempt: readers
+follow manifests (:meth:`Warehouse.partition_files`), never listings. ``_locks/``, ``_tmp/``, the
+DuckDB catalog and the Data Docs stay on the local disk (``CLOUT_LOCAL_DIR``): day locks are per
+host there, and across hosts the Delta commit conflicts decide.
+
+Delta-rs (and pyarrow's S3 filesystem) must not be used across ``fork()``: worker processes are
+spawned (``backfill``), and no table handle is created before a fork.
 """
 
 from __future__ import annotations
@@ -187,6 +195,11 @@ _STORE_HANDLES: dict[str, DeltaTable] = {}
 
 class Warehouse:
     """Paths, partition writes (raw files or Delta commits), manifests and locks of one root."""
+
+    #: On an object store, a raw partition's uploads that no manifest names are removed by a
+    #: later publish once they are this old (younger ones may be another host's upload that
+    #: is about to get its manifest).
+    attempt_grace_s: float = 3600.0
 
     def __init__(self, root: Path | str, local_dir: Path | str | None = None) -> None:
         """``root``: a local folder, or ``s3://bucket/prefix`` (see :mod:`objectstore`). For an
@@ -532,8 +545,9 @@ class Warehouse:
     def _publish_remote(self, part: Partition, work: Path, manifest: dict[str, Any]) -> None:
         """Upload the files under a new attempt folder of the partition, then PUT the manifest
         that names them (the one step that makes them live: readers follow manifests), then
-        remove the attempts that neither this manifest nor the one it replaced names (a reader
-        that read the old manifest can still read its files)."""
+        remove the attempts that neither this manifest nor the one it replaced names and that
+        are older than :attr:`attempt_grace_s` (a reader that read the old manifest can still
+        read its files; another host's upload in progress is left alone)."""
         import pyarrow.fs as pafs
 
         attempt = f"{ATTEMPT_PREFIX}{uuid.uuid4().hex}"
@@ -553,11 +567,17 @@ class Warehouse:
         self.write_manifest(part, manifest)
         failpoint(f"swapped.{part.layer}")  # live; stale attempts not yet removed
         keep = {attempt, (old or {}).get("attempt")}
-        listing = self.fs.get_file_info(pafs.FileSelector(self._key(rel), allow_not_found=True))
-        for info in listing:
-            if info.type == pafs.FileType.Directory and info.base_name.startswith(ATTEMPT_PREFIX):
-                if info.base_name not in keep:
-                    self.fs.delete_dir(info.path)
+        sel = pafs.FileSelector(self._key(rel), recursive=True, allow_not_found=True)
+        newest: dict[str, float] = {}  # attempt folder -> its newest file's time
+        for info in self.fs.get_file_info(sel):
+            name = info.path[len(self._key(rel)) + 1 :].split("/", 1)[0]
+            if info.type == pafs.FileType.File and name.startswith(ATTEMPT_PREFIX):
+                when = info.mtime.timestamp() if info.mtime else 0.0
+                newest[name] = max(newest.get(name, 0.0), when)
+        cutoff = datetime.now(UTC).timestamp() - self.attempt_grace_s
+        for name, when in newest.items():
+            if name not in keep and when <= cutoff:
+                self.fs.delete_dir(self._key(rel, name))
         failpoint(f"manifest.{part.layer}")
 
     def write_file(self, part: Partition, name: str, table: pa.Table) -> None:

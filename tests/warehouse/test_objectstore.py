@@ -119,25 +119,30 @@ def test_raw_partition_goes_live_with_its_manifest(wh: Warehouse) -> None:
 
 def test_raw_partition_replaced_under_a_reader(wh: Warehouse) -> None:
     """A reader holding the old manifest still reads the old partition whole after one
-    replacement; the attempt before it is removed by the next one; an upload that never got
-    its manifest (a killed run) is never read and is removed too."""
+    replacement; uploads no manifest names (a killed run's, or another host's in progress) stay
+    until they are older than the grace period; then the next publish removes them and the
+    attempt before the previous one."""
     import pyarrow.fs as pafs
 
     part = Partition.of("raw", "posts", DAY, platform="tiktok")
+    folder = f"{wh.base}/raw/posts/dt={DAY}/platform=tiktok"
     first = _land(wh, part, '{"v": 1}\n')
     held = wh.partition_files(part)  # a reader read the manifest ...
-    orphan = f"{wh.base}/raw/posts/dt={DAY}/platform=tiktok/{ATTEMPT_PREFIX}killed/part-0.jsonl"
-    with wh.fs.open_output_stream(orphan) as out:
-        out.write(b'{"v": 0}\n')
+    with wh.fs.open_output_stream(f"{folder}/{ATTEMPT_PREFIX}other/part-0.jsonl") as out:
+        out.write(b'{"v": 0}\n')  # an upload without its manifest
     second = _land(wh, part, '{"v": 2}\n{"v": 2}\n')  # ... a writer replaces the partition
     with wh.local_copies(held) as local:  # ... the reader still gets the old one, whole
         assert local[0].read_text() == '{"v": 1}\n'
     with wh.local_copies(wh.partition_files(part)) as local:
         assert local[0].read_text() == '{"v": 2}\n{"v": 2}\n'
-    folder = f"{wh.base}/raw/posts/dt={DAY}/platform=tiktok"
-    attempts = {i.base_name for i in wh.fs.get_file_info(pafs.FileSelector(folder))}
-    assert attempts == {first["attempt"], second["attempt"]}  # the orphan is gone
-    _land(wh, part, '{"v": 3}\n')
+
+    def attempts() -> set[str]:
+        return {i.base_name for i in wh.fs.get_file_info(pafs.FileSelector(folder))}
+
+    assert attempts() == {first["attempt"], f"{ATTEMPT_PREFIX}other", second["attempt"]}
+    wh.attempt_grace_s = 0  # every upload is old now
+    third = _land(wh, part, '{"v": 3}\n')
+    assert attempts() == {second["attempt"], third["attempt"]}
     with pytest.raises(FileNotFoundError), wh.local_copies(held):
         pass  # replaced twice: the old files are gone, never a mix
 
