@@ -87,7 +87,8 @@ def raw_files(wh: Warehouse, table: Table, dt: date) -> list[PurePath]:
     """The landed raw files of one table-day (one per platform; on an object store, the files
     the platforms' manifests name)."""
     if wh.remote:
-        platforms = [m["partition"]["platform"] for m in wh.manifests("raw", table.name, dt)]
+        manifests = wh.manifests("raw", table.name, dt)
+        platforms = [m["partition"]["platform"] for m in manifests if "platform" in m["partition"]]
         parts = [Partition.of("raw", table.name, dt, platform=p) for p in sorted(platforms)]
         return [f for p in parts for f in wh.partition_files(p) if f.suffix == ".jsonl"]
     base = wh.path(Partition.of("raw", table.name, dt))
