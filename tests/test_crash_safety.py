@@ -168,6 +168,7 @@ def _assert_store_partitions_whole(wh: Warehouse) -> None:
                 wh.check_partition(Partition.of(layer, table, DAY))
 
 
+@pytest.mark.objectstore
 def test_kills_on_an_object_store_never_leave_half_partitions(
     sim: SimulatorThread, s3_server: S3Server, tmp_path: Path
 ) -> None:

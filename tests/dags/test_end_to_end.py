@@ -132,6 +132,7 @@ def test_manifests_record_lineage(dag_run) -> None:  # type: ignore[no-untyped-d
     assert {"_run_id", "_extracted_at", "_source", "_page", "page"} <= lineage.keys()
 
 
+@pytest.mark.objectstore
 def test_the_dag_on_an_object_store_gives_the_local_rows(  # type: ignore[no-untyped-def]
     dag_run, sim: SimulatorThread, s3_server: S3Server, tmp_path: Path
 ) -> None:

@@ -158,6 +158,7 @@ def test_cli_run_one_day(built: Built, sim: SimulatorThread) -> None:
     assert second.returncode == 0 and int(second.stdout.split()[-1]) >= 15, second.stderr
 
 
+@pytest.mark.objectstore
 def test_backfill_on_an_object_store_equals_the_nightly_run(
     built: Built, env: Path, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:

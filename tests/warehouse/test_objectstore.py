@@ -17,6 +17,7 @@ from pipeline.warehouse import storage
 from pipeline.warehouse.storage import ATTEMPT_PREFIX, Partition, Warehouse, WriteConflict
 
 DAY = "2026-03-01"
+pytestmark = pytest.mark.objectstore
 
 
 @pytest.fixture
