@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-fast bench lint clean
+.PHONY: install install-moto run test test-fast bench lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,19 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# moto's S3 server for the object-store tests, in its own venv (its botocore cannot share the
+# project's python-dateutil pin); tests/s3kit.py creates the same venv when it is missing
+MOTO       := moto[server]==5.2.5
+MOTO_STAMP := .venv-moto/.installed-5.2.5
+
+$(MOTO_STAMP):
+	rm -rf .venv-moto
+	$(PYTHON) -m venv .venv-moto
+	.venv-moto/bin/python -m pip install --quiet "$(MOTO)"
+	touch $(MOTO_STAMP)
+
+install-moto: $(MOTO_STAMP)
 
 ## run: start the simulator, run the nightly DAG for the last 7 days, print a summary
 run: install
@@ -25,11 +38,11 @@ PYTEST_WORKERS ?= 2
 PYTEST_XDIST   := -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 ## test: the whole test suite, with the 40 slowest tests listed at the end
-test: install
+test: install install-moto
 	$(BIN)/python -m pytest -q $(PYTEST_XDIST) --durations=40
 
 ## test-fast: the inner loop, without the slow tests (end to end, crash, airflow standalone)
-test-fast: install
+test-fast: install install-moto
 	$(BIN)/python -m pytest -q $(PYTEST_XDIST) -m "not slow"
 
 ## bench: the performance benchmark (BENCH_ACCOUNTS=100000 by default)

@@ -5,10 +5,11 @@ The names here are a public contract (README, DESIGN section 11): extend, never 
 
 from __future__ import annotations
 
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Key used only when no ``CLOUT_PII_KEY`` is set *and* the API is the local simulator.
@@ -24,7 +25,16 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CLOUT_", env_file=".env", extra="ignore")
 
-    warehouse: Path = Field(Path("./warehouse"), description="warehouse root")
+    warehouse: Path | str = Field(
+        Path("./warehouse"),
+        description="warehouse root: a local folder, or `s3://bucket/prefix` on an S3-compatible "
+        "object store (endpoint and keys from the standard `AWS_*` variables)",
+    )
+    local_dir: Path = Field(
+        Path(tempfile.gettempdir()) / "clout",
+        description="local work folder of an object-store warehouse: its day locks, work "
+        "folders, DuckDB catalog and Data Docs live in `<local_dir>/<bucket>/<prefix>`",
+    )
     api_url: str | None = Field(None, description="social platform API base URL")
     api_token: str | None = Field(None, description="bearer token for the platform API")
     orders_url: str | None = Field(None, description="SQLAlchemy URL of the shop database")
@@ -76,6 +86,17 @@ class Settings(BaseSettings):
     http_timeout_s: float = Field(30.0, gt=0, description="per-request timeout")
     max_retries: int = Field(6, ge=0, description="retries on 429/5xx/timeouts")
     backoff_max_s: float = Field(30.0, gt=0, description="cap on one backoff wait")
+
+    @field_validator("warehouse", mode="before")
+    @classmethod
+    def _warehouse_root(cls, value: object) -> object:
+        """A URL (``s3://...``) stays a string, anything else is a local path."""
+        if isinstance(value, str) and "://" in value:
+            from pipeline.warehouse.objectstore import split_uri
+
+            split_uri(value)  # ValueError (a validation error) for another scheme
+            return value.rstrip("/")
+        return Path(value) if isinstance(value, str) else value
 
     def require_api(self) -> tuple[str, str]:
         """The API URL and token, or a ConfigError saying how to set them."""

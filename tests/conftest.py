@@ -10,11 +10,13 @@ import fcntl
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from s3kit import S3Server, start_server
 
 from pipeline.airflow_local import airflow_env  # noqa: E402  (no airflow import in there)
 
@@ -118,6 +120,27 @@ def clout_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     reload_settings()
     yield wh
     reload_settings()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """moto's S3 server on loopback (one per xdist worker), with this process's AWS variables
+    pointing at it; skips where it cannot start (fails under CI=true)."""
+    try:
+        server = start_server(free_port(), tmp_path_factory.mktemp("moto") / "moto.log")
+    except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+        if os.environ.get("CI") == "true":
+            raise AssertionError(f"the S3 server (moto) is required in CI: {e}") from e
+        pytest.skip(f"no S3 server (moto_server from .venv-moto) could start: {e}")
+    saved = {k: os.environ.get(k) for k in server.env}
+    os.environ.update(server.env)
+    yield server
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    server.stop()
 
 
 def free_port() -> int:

@@ -22,6 +22,8 @@ SERVICES = {
     "airflow-triggerer",
     "airflow-init",
     "simulator",
+    "minio",
+    "minio-init",
 }
 AIRFLOW_SERVICES = sorted(s for s in SERVICES if s.startswith("airflow-"))
 _INTERP = re.compile(r"^\$\{(?P<name>\w+)(?::?(?P<op>[-?])(?P<arg>.*))?\}$")
@@ -214,13 +216,51 @@ def test_the_pipeline_finds_its_sql_and_expectations_in_the_container(
     assert (ROOT / "dags" / "influencer_daily.py").exists()
 
 
-def test_warehouse_lives_on_the_named_volume(compose: dict[str, Any]) -> None:
-    common = compose["x-airflow-common"]
-    warehouse = env(common)["CLOUT_WAREHOUSE"]
-    assert warehouse == "/opt/airflow/warehouse"
-    assert "warehouse" in (compose.get("volumes") or {})
+def test_warehouse_lives_on_the_object_store_service(compose: dict[str, Any]) -> None:
+    """CLOUT_WAREHOUSE names a bucket of the ``minio`` service that ``minio-init`` creates,
+    with the service's endpoint and keys; the Airflow containers keep only their local state
+    (CLOUT_LOCAL_DIR) on a named volume, and start once the bucket exists."""
+    from pipeline.warehouse.objectstore import split_uri
+
+    common = env(compose["x-airflow-common"])
+    s = services(compose)
+    bucket, prefix = split_uri(common["CLOUT_WAREHOUSE"])
+    assert prefix
+    minio, init = s["minio"], s["minio-init"]
+    for svc in (minio, init):  # pinned images, never :latest
+        assert re.fullmatch(r"quay\.io/minio/(minio|mc):RELEASE\.[\dT-]+Z", svc["image"]), svc
+    assert minio["command"][:2] == ["server", "/data"] and ("warehouse", "/data") in bind_mounts(
+        minio
+    )
+    assert f"mc mb --ignore-existing store/{bucket}" in "".join(init["command"])
+    assert init["depends_on"]["minio"]["condition"] == "service_healthy"
+    assert "9000" in [str(p) for p in minio["expose"]]
+    assert common["AWS_ENDPOINT_URL"] == "http://minio:9000" and common["AWS_ALLOW_HTTP"] == "true"
+    assert common["AWS_ACCESS_KEY_ID"] == env(minio)["MINIO_ROOT_USER"] == env(init)[
+        "MINIO_ROOT_USER"]  # fmt: skip
+    assert common["AWS_SECRET_ACCESS_KEY"] == env(minio)["MINIO_ROOT_PASSWORD"]
+    local = common["CLOUT_LOCAL_DIR"]
     for name in AIRFLOW_SERVICES:
-        assert ("warehouse", warehouse) in bind_mounts(services(compose)[name]), name
+        svc = s[name]
+        assert ("clout-local", local) in bind_mounts(svc), name
+        assert not any(c == "/opt/airflow/warehouse" for _, c in bind_mounts(svc)), name
+        assert svc["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
+    assert {"warehouse", "clout-local"} <= set(compose.get("volumes") or {})
+
+
+def test_every_variable_compose_sets_is_read_by_clout(compose: dict[str, Any]) -> None:
+    """Each CLOUT_* variable of the Airflow services is a setting (or the retry delay the DAGs
+    read); each AWS_* variable is one the object store reads (pipeline.warehouse.objectstore)."""
+    from pipeline.config import Settings
+    from pipeline.warehouse import objectstore
+
+    settings = {f"CLOUT_{name.upper()}" for name in Settings.model_fields}
+    aws = set(objectstore.VARIABLES)
+    for key in env(compose["x-airflow-common"]):
+        if key.startswith("CLOUT_"):
+            assert key in settings | {"CLOUT_RETRY_DELAY_S"}, key
+        elif key.startswith("AWS_"):
+            assert key in aws, key
 
 
 # ------------------------------------------------------------------------------ clout

@@ -579,6 +579,6 @@ def build_report(
     sections = build_sections(wh, w, brief, top, step)
     js = vega_javascript()
     step("javascript")
-    page = render_page(sections, w, str(wh.root), js)
+    page = render_page(sections, w, wh.uri, js)
     step("page")
     return page

@@ -276,7 +276,7 @@ def _land_stream(
             checksums={out.name: digest.hexdigest()},
         )
     log.info("landed %s %s %s: %d rows in %d pages", table.name, platform, dt, rows, pages)
-    return Landed(table.name, platform, dt.isoformat(), rows, pages, str(wh.path(part)))
+    return Landed(table.name, platform, dt.isoformat(), rows, pages, wh.location(part))
 
 
 def extract_platform(

@@ -139,7 +139,7 @@ def roster_from_lists(lists: Iterable[Mapping[str, Any]]) -> list[RosterEntry]:
     return [entry_of(r, LISTS_ORIGIN) for r in lists]
 
 
-def read_influencer_lists(root: Path, dt: date) -> list[dict[str, Any]]:
+def read_influencer_lists(root: Path | str, dt: date) -> list[dict[str, Any]]:
     """The accounts of ``stg_influencer_lists`` as of ``dt`` (its latest day on or before
     ``dt``), read through the warehouse catalog; empty when the table holds no such day."""
     from pipeline.warehouse.catalog import query
@@ -162,7 +162,7 @@ def dedupe(entries: Iterable[RosterEntry]) -> list[RosterEntry]:
     return list(seen.values())
 
 
-def load_roster(path: Path | None, warehouse_root: Path, dt: date) -> list[RosterEntry]:
+def load_roster(path: Path | None, warehouse_root: Path | str, dt: date) -> list[RosterEntry]:
     """The day's roster: the ``CLOUT_ROSTER`` file (if set) and ``stg_influencer_lists``."""
     from_file = read_roster(path) if path is not None else []
     lists = roster_from_lists(read_influencer_lists(warehouse_root, dt))

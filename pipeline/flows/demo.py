@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipeline.config import reload_settings
 from pipeline.flows.influencer_daily import RunFailed
-from pipeline.warehouse.catalog import query
+from pipeline.warehouse.catalog import NO_CATALOG, query
 from pipeline.warehouse.storage import Warehouse
 
 Echo = Callable[[str], object]
@@ -31,9 +31,10 @@ def _count(wh: Warehouse, name: str, first: str, last: str) -> int:
 def summary(wh: Warehouse, days: list[date]) -> list[str]:
     """Lines describing what the warehouse holds for ``days``."""
     first, last = days[0].isoformat(), days[-1].isoformat()
+    catalog = NO_CATALOG if wh.remote else wh.duckdb_path()
     lines = [
-        f"warehouse:  {wh.root}",
-        f'catalog:    {wh.duckdb_path()}  (clout query "select ...", or duckdb)',
+        f"warehouse:  {wh.uri}",
+        f'catalog:    {catalog}  (clout query "select ...", or duckdb)',
         f"data docs:  {wh.docs_dir() / 'index.html'}",
         "",
     ]

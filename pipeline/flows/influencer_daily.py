@@ -28,7 +28,7 @@ from pipeline.flows.marts import build_day
 from pipeline.flows.runlog import alert_failure, mark_day_complete, tracked
 from pipeline.staging.gx import render_data_docs
 from pipeline.staging.pages import raw_files, stage_table, validate_staged
-from pipeline.warehouse.catalog import refresh_catalog
+from pipeline.warehouse.catalog import NO_CATALOG, refresh_catalog
 from pipeline.warehouse.storage import Partition, Warehouse
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def extract(dt: date, platform: str, run_id: str) -> list[dict[str, Any]]:
             landed = extract_platform(
                 cfg, wh, dt, platform, run_id, s.require_pii_key(), concurrency=s.concurrency
             )
-            stale = wh.path(Partition.of("raw", ROSTER.name, dt, platform=platform)).exists()
+            stale = wh.exists(Partition.of("raw", ROSTER.name, dt, platform=platform))
             if entries or stale:  # an emptied roster replaces the day's earlier lookups
                 land_roster(wh, dt, platform, entries, run_id, cfg.base_url)
         else:
@@ -179,13 +179,14 @@ def publish(dt: date, run_id: str) -> dict[str, str]:
         render_data_docs(wh.docs_dir())
         catalog = refresh_catalog(wh)
         mark_day_complete(wh, PIPELINE, dt, run_id)
-    return {"catalog": str(catalog), "data_docs": str(wh.docs_dir() / "index.html")}
+    return {"catalog": str(catalog or NO_CATALOG), "data_docs": str(wh.docs_dir() / "index.html")}
 
 
 def publish_catalog(settings: Settings | None = None) -> dict[str, str]:
     """Refresh the DuckDB catalog (a table whose first files arrived since shows them)."""
     wh = warehouse(settings)
-    return {"catalog": str(refresh_catalog(wh)), "data_docs": str(wh.docs_dir() / "index.html")}
+    catalog = refresh_catalog(wh) or NO_CATALOG
+    return {"catalog": str(catalog), "data_docs": str(wh.docs_dir() / "index.html")}
 
 
 def ingest_day(dt: date, run_id: str) -> dict[str, Any]:

@@ -151,7 +151,7 @@ def _inputs(wh: Warehouse, dt: date) -> tuple[object, ...]:
     """Fingerprint of what :func:`classified_samples` reads for ``dt``: the versions of the
     follower samples and ``audience_quality`` tables (every write is a new version)."""
     tables = [("staging", SOURCE_TABLES["follower_samples"].staging), ("marts", "audience_quality")]
-    return (str(wh.root), dt, *(wh.table_version(layer, name) for layer, name in tables))
+    return (wh.uri, dt, *(wh.table_version(layer, name) for layer, name in tables))
 
 
 def _classified(con: duckdb.DuckDBPyConnection, wh: Warehouse, dt: date) -> pa.Table:

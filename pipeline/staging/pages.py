@@ -9,8 +9,9 @@ staged partition.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import duckdb
 
@@ -53,15 +54,25 @@ def _raw_columns(table: Table) -> str:
     )
 
 
-def load_pages(con: duckdb.DuckDBPyConnection, table: Table, files: list[Path]) -> None:
-    """``raw_rows`` (a view) over landed page files: one row per element of ``page.data``."""
+def load_pages(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    files: list[Path],
+    origin: Mapping[Path, str] | None = None,
+) -> None:
+    """``raw_rows`` (a view) over landed page files: one row per element of ``page.data``;
+    ``origin`` names local copies by the file they copy (their ``_file``)."""
     file_list = "[" + ", ".join(f"'{f}'" for f in files) + "]"
+    filename = "filename"
+    if origin:
+        whens = " ".join(f"when '{f}' then '{u}'" for f, u in origin.items())
+        filename = f"case filename {whens} else filename end"
     fields = ", ".join(f'r."{f.name}" as "r_{f.name}"' for f in table.schema)
     con.execute(
         f"""
         create or replace temp view {RAW_ROWS} as
         with pages as (
-            select _run_id, _source, _extracted_at, _page, filename as _file,
+            select _run_id, _source, _extracted_at, _page, {filename} as _file,
                    generate_subscripts(page.data, 1) as _pos, unnest(page.data) as r
             from read_json({file_list}, format = 'newline_delimited',
                            columns = {_raw_columns(table)}, filename = true,
@@ -72,8 +83,14 @@ def load_pages(con: duckdb.DuckDBPyConnection, table: Table, files: list[Path]) 
     )
 
 
-def raw_files(wh: Warehouse, table: Table, dt: date) -> list[Path]:
-    """The landed raw files of one table-day (one per platform)."""
+def raw_files(wh: Warehouse, table: Table, dt: date) -> list[PurePath]:
+    """The landed raw files of one table-day (one per platform; on an object store, the files
+    the platforms' manifests name)."""
+    if wh.remote:
+        manifests = wh.manifests("raw", table.name, dt)
+        platforms = [m["partition"]["platform"] for m in manifests if "platform" in m["partition"]]
+        parts = [Partition.of("raw", table.name, dt, platform=p) for p in sorted(platforms)]
+        return [f for p in parts for f in wh.partition_files(p) if f.suffix == ".jsonl"]
     base = wh.path(Partition.of("raw", table.name, dt))
     return sorted(base.glob("platform=*/part-*.jsonl"))
 
@@ -88,15 +105,19 @@ def stage_table(wh: Warehouse, name: str, dt: date, run_id: str) -> StageResult:
     files = raw_files(wh, table, dt)
     if not files:
         raise StageError(
-            f"{name} {dt}: no raw data landed under {wh.path(Partition.of('raw', name, dt))}; "
+            f"{name} {dt}: no raw data landed under {wh.location(Partition.of('raw', name, dt))}; "
             "run the extraction for that day first"
         )
     landed = sum(int(m["rows"]) for m in wh.manifests("raw", name, dt))
     rules = schema_rules(table) + suite_rules(table) + EXTRA_RULES.get(name, [])
     con = connect()
     try:
-        load_pages(con, table, files)
-        staged = stage(con, table, rules, dt, run_id, check_contract=True)
+        with wh.local_copies(files) as local:  # an object store's files: copied for read_json
+            origin = (
+                {c: f"s3://{f}" for c, f in zip(local, files, strict=True)} if wh.remote else None
+            )
+            load_pages(con, table, local, origin)
+            staged = stage(con, table, rules, dt, run_id, check_contract=True)
     finally:
         con.close()
     return publish(wh, staged, landed=landed)

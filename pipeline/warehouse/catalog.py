@@ -8,6 +8,7 @@ of each table's last commit, listed when the file is refreshed.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from datetime import datetime
@@ -22,6 +23,8 @@ from pipeline.warehouse.storage import FILE_KEY, Warehouse, failpoint
 
 if TYPE_CHECKING:
     import pyarrow.dataset as pads
+
+log = logging.getLogger(__name__)
 
 _DUCK_TYPES = {
     pa.string(): "VARCHAR",
@@ -135,10 +138,20 @@ def file_views(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> None:
         con.execute(view_sql(t.name, source, table_layout_schema(t), columns))
 
 
-def refresh_catalog(wh: Warehouse) -> Path:
+#: What the runs report as the catalog of an object-store warehouse (it has no catalog file).
+NO_CATALOG = "none (an object-store warehouse: use clout query)"
+
+
+def refresh_catalog(wh: Warehouse) -> Path | None:
     """Rebuild ``warehouse.duckdb`` (views over each table's files at its last commit) and swap
-    it in atomically (readers keep the old file)."""
+    it in atomically (readers keep the old file). An object-store warehouse has no catalog file
+    (its views would need DuckDB's httpfs extension and S3 credentials in every reader's
+    session; None is returned): ``query``/``clout query`` read its tables through Arrow
+    datasets."""
     target = wh.duckdb_path()
+    if wh.remote:
+        log.info("catalog: %s is an object store; no %s file (use clout query)", wh.uri, target)
+        return None
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
     con = duckdb.connect(str(tmp))

@@ -23,8 +23,16 @@ succeeds). The commit's ``clout.manifest`` metadata holds what the manifest file
 rows per partition, reconciled counts), and :meth:`Warehouse.check_partition` compares it with the
 rows the table holds.
 
-Delta-rs must not be used across ``fork()``: worker processes are spawned (``backfill``), and no
-table handle is created before a fork.
+The root may be an S3-compatible object store (``s3://bucket/prefix``, :mod:`objectstore`): the
+Delta tables are the same, through delta-rs's ``storage_options`` (a commit is a conditional
+PUT). A store has no rename, so a raw partition's files are uploaded under a new
+``_attempt-<id>/`` folder of the partition and its manifest (one PUT) names the attempt: readers
+follow manifests (:meth:`Warehouse.partition_files`), never listings. ``_locks/``, ``_tmp/``, the
+DuckDB catalog and the Data Docs stay on the local disk (``CLOUT_LOCAL_DIR``): day locks are per
+host there, and across hosts the Delta commit conflicts decide.
+
+Delta-rs (and pyarrow's S3 filesystem) must not be used across ``fork()``: worker processes are
+spawned (``backfill``), and no table handle is created before a fork.
 """
 
 from __future__ import annotations
@@ -44,16 +52,18 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
+from pathlib import Path, PurePath, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.contracts import SCHEMA_VERSION
+from pipeline.warehouse import objectstore
 
 if TYPE_CHECKING:
     import pyarrow.dataset as pads
+    import pyarrow.fs as pafs
     from deltalake import DeltaTable
 
 LAYERS = ("raw", "staging", "quarantine", "marts", "meta")
@@ -65,6 +75,8 @@ FILE_KEY = "_slice"
 LOG_TABLES = ("pipeline_runs", "validation_results")
 #: Commit metadata key holding the manifest of a Delta commit.
 MANIFEST_KEY = "clout.manifest"
+#: Folder name prefix of one upload of a raw partition on an object store (its manifest names it).
+ATTEMPT_PREFIX = "_attempt-"
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -176,23 +188,71 @@ def write_parquet_parts(table: pa.Table, folder: Path) -> list[Path]:
     return paths
 
 
+#: Delta table handles of object-store tables, by URI (never inherited by a forked child: a
+#: process that forks has not opened a table, see the module docstring).
+_STORE_HANDLES: dict[str, DeltaTable] = {}
+
+
 class Warehouse:
     """Paths, partition writes (raw files or Delta commits), manifests and locks of one root."""
 
-    def __init__(self, root: Path | str) -> None:
-        self.root = Path(root).resolve()
-        self._handles: dict[str, DeltaTable] = {}  #: open tables at their last commit
+    #: On an object store, a raw partition's uploads that no manifest names are removed by a
+    #: later publish once they are this old (younger ones may be another host's upload that
+    #: is about to get its manifest).
+    attempt_grace_s: float = 3600.0
+
+    def __init__(self, root: Path | str, local_dir: Path | str | None = None) -> None:
+        """``root``: a local folder, or ``s3://bucket/prefix`` (see :mod:`objectstore`). For an
+        object store, :attr:`root` is the local work folder of the warehouse (``local_dir``,
+        default the ``CLOUT_LOCAL_DIR`` setting, then ``<bucket>/<prefix>``): locks, work
+        folders, the DuckDB catalog and the Data Docs stay on this host."""
+        self.remote = objectstore.is_remote(root)
+        if self.remote:
+            bucket, prefix = objectstore.split_uri(str(root))
+            #: the store's path of the root (``bucket/prefix``), for ``pyarrow.fs``
+            self.base = f"{bucket}/{prefix}".rstrip("/")
+            self.uri = f"s3://{self.base}"
+            if local_dir is None:
+                from pipeline.config import get_settings
+
+                local_dir = get_settings().local_dir
+            self.root = Path(local_dir).resolve() / self.base
+        else:
+            self.root = Path(root).resolve()
+            self.base = self.uri = str(self.root)
+        #: open tables at their last commit; shared by the warehouses of an object store in this
+        #: process (reopening a table reads its log, a GET per commit since its checkpoint)
+        self._handles: dict[str, DeltaTable] = _STORE_HANDLES if self.remote else {}
+        self._fs: pafs.FileSystem | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_handles": {}}  # table handles never cross processes
+        # table handles and store clients never cross processes
+        return {**self.__dict__, "_handles": {}, "_fs": None}
+
+    @property
+    def fs(self) -> pafs.FileSystem:
+        """The object store of a remote root (``pyarrow.fs``, paths ``bucket/prefix/...``)."""
+        if self._fs is None:
+            self._fs = objectstore.filesystem()
+        return self._fs
+
+    def location(self, part: Partition) -> str:
+        """Where a partition lives, for messages (a local path or an ``s3://`` URL)."""
+        return f"{self.uri}/{'/'.join(part.rel.parts)}"
+
+    def _key(self, *rel: str) -> str:
+        """The object store path of ``rel`` under the root."""
+        return "/".join([self.base, *rel])
 
     # ---------------------------------------------------------------- paths
     def path(self, part: Partition) -> Path:
         """The partition's folder (a Delta table's folder holds old versions' files too: read
-        Delta partitions with :meth:`read_partition`)."""
+        Delta partitions with :meth:`read_partition`); a local root only (see :meth:`location`)."""
+        self._local_only("path")
         return self.root / part.rel
 
     def manifest_path(self, part: Partition) -> Path:
+        self._local_only("manifest_path")
         rel = part.rel
         return self.root / "_manifests" / rel.parent / f"{rel.name}.json"
 
@@ -203,11 +263,18 @@ class Warehouse:
 
     def table_uri(self, layer: str, table: str) -> str:
         """Location of a Delta table."""
+        if self.remote:
+            return f"{self.uri}/{layer}/{table}"
         return str(self.root / layer / table)
 
     def storage_options(self) -> dict[str, str]:
-        """Options delta-rs needs for the root's store (none for a local path)."""
-        return {}
+        """Options delta-rs needs for the root's store (none for a local path; endpoint,
+        credentials and the commit protocol of an object store, from the AWS_* variables)."""
+        return objectstore.storage_options() if self.remote else {}
+
+    def _local_only(self, what: str) -> None:
+        if self.remote:
+            raise ValueError(f"{what}: {self.uri} is an object store, not a local folder")
 
     def duckdb_path(self) -> Path:
         return self.root / "warehouse.duckdb"
@@ -230,9 +297,17 @@ class Warehouse:
             handle = self._handles[uri]
             handle.update_incremental()
             return handle
-        if not DeltaTable.is_deltatable(uri, self.storage_options()):
+        if self.remote:  # one listing of the log instead of two
+            from deltalake.exceptions import TableNotFoundError
+
+            try:
+                dt = DeltaTable(uri, storage_options=self.storage_options())
+            except TableNotFoundError:
+                return None
+        elif not DeltaTable.is_deltatable(uri, self.storage_options()):
             return None
-        dt = DeltaTable(uri, storage_options=self.storage_options())
+        else:
+            dt = DeltaTable(uri, storage_options=self.storage_options())
         if version is not None:
             dt.load_as_version(version)
         else:
@@ -246,6 +321,8 @@ class Warehouse:
 
     def delta_tables(self, layer: str) -> list[str]:
         """Names of the Delta tables of a layer."""
+        if self.remote:
+            return self._remote_delta_tables(layer)
         base = self.root / layer
         return sorted(p.parent.name for p in base.glob("*/_delta_log")) if base.exists() else []
 
@@ -261,6 +338,9 @@ class Warehouse:
         """A partition's rows (its columns, without the partition keys; no rows where it is
         empty or was never written); FileNotFoundError where the table does not exist."""
         if part.layer not in DELTA_LAYERS:
+            if self.remote:
+                files = [str(f) for f in self.partition_files(part)]
+                return pq.read_table(files, columns=columns, filesystem=self.fs, partitioning=None)
             return pq.read_table(self.path(part), columns=columns)
         dt = self.delta_table(part.layer, part.table)
         if dt is None:
@@ -275,7 +355,7 @@ class Warehouse:
         """Whether the partition was written (a Delta partition: has live files, or a commit
         wrote it, e.g. empty)."""
         if part.layer not in DELTA_LAYERS:
-            return self.path(part).exists()
+            return bool(self.partition_files(part)) if self.remote else self.path(part).exists()
         dt = dt or self.delta_table(part.layer, part.table)
         if dt is None:
             return False
@@ -395,10 +475,14 @@ class Warehouse:
         self._ensure_table(uri, data.schema, keys)
         failpoint(f"swap.{layer}")  # the rows ready, nothing committed
         for attempt in range(3):
-            read = self.table_version(layer, table)  # the version this write starts from
+            # the open handle brought up to date (its new commits only): on an object store,
+            # opening the table anew reads its whole log, a GET per commit since the last checkpoint
+            handle = self.delta_table(layer, table)
+            read = None if handle is None else handle.version()  # this write starts from it
+            target = (handle or uri) if self.remote else uri
             try:
                 write_deltalake(
-                    uri, data, mode="overwrite", predicate=predicate,
+                    target, data, mode="overwrite", predicate=predicate,
                     partition_by=keys, schema_mode="merge", storage_options=self.storage_options(),
                     commit_properties=CommitProperties(
                         custom_metadata={MANIFEST_KEY: json.dumps(manifest, sort_keys=True)}
@@ -467,10 +551,51 @@ class Warehouse:
             "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
             **(extra or {}),
         }
+        if self.remote:
+            self._publish_remote(part, work, manifest)
+            return manifest
         self.swap_in(part, work)
         failpoint(f"manifest.{part.layer}")
         self.write_manifest(part, manifest)
         return manifest
+
+    def _publish_remote(self, part: Partition, work: Path, manifest: dict[str, Any]) -> None:
+        """Upload the files under a new attempt folder of the partition, then PUT the manifest
+        that names them (the one step that makes them live: readers follow manifests), then
+        remove the attempts that neither this manifest nor the one it replaced names and that
+        are older than :attr:`attempt_grace_s` (a reader that read the old manifest can still
+        read its files; another host's upload in progress is left alone)."""
+        import pyarrow.fs as pafs
+
+        attempt = f"{ATTEMPT_PREFIX}{uuid.uuid4().hex}"
+        rel = "/".join(part.rel.parts)
+        folder = self._key(rel, attempt)
+        local = pafs.LocalFileSystem()
+        names = [f["name"] for f in manifest["files"]]
+
+        def upload(name: str) -> None:
+            pafs.copy_files(str(work / name), f"{folder}/{name}", local, self.fs)
+
+        with ThreadPoolExecutor(min(8, max(1, len(names)))) as pool:
+            list(pool.map(upload, names))
+        old = self.read_manifest(part)
+        failpoint(f"swap.{part.layer}")  # the new files uploaded, not live
+        manifest["attempt"] = attempt
+        self.write_manifest(part, manifest)
+        failpoint(f"swapped.{part.layer}")  # live; stale attempts not yet removed
+        keep = {attempt, (old or {}).get("attempt")}
+        sel = pafs.FileSelector(self._key(rel), recursive=True, allow_not_found=True)
+        newest: dict[str, float] = {}  # attempt folder -> its newest file's time
+        for info in self.fs.get_file_info(sel):
+            name = info.path[len(self._key(rel)) + 1 :].split("/", 1)[0]
+            if info.type == pafs.FileType.File and name.startswith(ATTEMPT_PREFIX):
+                when = info.mtime.timestamp() if info.mtime else 0.0
+                newest[name] = max(newest.get(name, 0.0), when)
+        cutoff = datetime.now(UTC).timestamp() - self.attempt_grace_s
+        for name, when in newest.items():
+            if name not in keep and when <= cutoff:
+                self.fs.delete_dir(self._key(rel, name))
+        failpoint(f"manifest.{part.layer}")
 
     def write_file(self, part: Partition, name: str, table: pa.Table) -> None:
         """Add (or replace) one named slice of a partition in one commit (log-style tables such
@@ -483,6 +608,11 @@ class Warehouse:
         )  # fmt: skip
 
     def write_manifest(self, part: Partition, manifest: Mapping[str, Any]) -> None:
+        """Replace the partition's manifest file atomically (a rename, or one PUT)."""
+        if self.remote:
+            with self.fs.open_output_stream(self._manifest_key(part)) as out:
+                out.write(json.dumps(manifest, indent=2, sort_keys=True).encode())
+            return
         path = self.manifest_path(part)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
@@ -492,8 +622,10 @@ class Warehouse:
     def read_manifest(self, part: Partition) -> dict[str, Any] | None:
         """The manifest of a partition: a raw partition's file, or the ``clout.manifest`` of
         the last Delta commit that wrote the partition (with its rows and live files)."""
-        if part.layer in DELTA_LAYERS and part.table in self.delta_tables(part.layer):
+        if part.layer in DELTA_LAYERS and self._is_delta(part.layer, part.table):
             return self._commit_manifest(part)
+        if self.remote:
+            return self._read_json(self._manifest_key(part))
         path = self.manifest_path(part)
         if not path.exists():
             return None
@@ -530,7 +662,8 @@ class Warehouse:
                 seen[key] = {
                     **{k: v for k, v in m.items() if k not in ("partitions", "rows")},
                     "partition": got, "rows": p["rows"], "version": commit["version"],
-                    "files": [{"name": Path(f).name, "bytes": _size(f)} for f in files],
+                    "files": [{"name": Path(f).name, "bytes": n}
+                              for f, n in zip(files, self._sizes(files), strict=True)],
                 }  # fmt: skip
             if want is not None and seen:
                 break
@@ -539,8 +672,17 @@ class Warehouse:
     def manifests(self, layer: str, table: str, dt: date | str) -> list[dict[str, Any]]:
         """Every manifest of a table's day (several where the day has sub-partitions)."""
         day = dt.isoformat() if isinstance(dt, date) else dt
-        if layer in DELTA_LAYERS and table in self.delta_tables(layer):
+        if layer in DELTA_LAYERS and self._is_delta(layer, table):
             return self._commit_manifests(layer, table, day)
+        if self.remote:
+            import pyarrow.fs as pafs
+
+            base_key = self._key("_manifests", layer, table)
+            sel = pafs.FileSelector(f"{base_key}/dt={day}", allow_not_found=True)
+            keys = [f"{base_key}/dt={day}.json"] + sorted(
+                i.path for i in self.fs.get_file_info(sel) if i.path.endswith(".json")
+            )
+            return [m for m in map(self._read_json, keys) if m is not None]
         base = self.root / "_manifests" / layer / table
         found = [base / f"dt={day}.json"] + sorted((base / f"dt={day}").glob("*.json"))
         return [json.loads(p.read_text()) for p in found if p.exists()]
@@ -561,13 +703,24 @@ class Warehouse:
             )
         return n
 
-    def partition_files(self, part: Partition) -> list[Path]:
-        """The partition's live files (raw: its folder; Delta: the files of the last commit)."""
+    def partition_files(self, part: Partition) -> list[PurePath]:
+        """The partition's live files (raw: its folder, or on an object store the files its
+        manifest names; Delta: the files of the last commit). Object store files are paths
+        ``bucket/prefix/...`` of :attr:`fs`."""
         if part.layer in DELTA_LAYERS:
             dt = self.delta_table(part.layer, part.table)
             if dt is None:
                 return []
-            return sorted(Path(f) for f in dt.file_uris(file_pruning_predicate=_filters(part)))
+            uris = dt.file_uris(file_pruning_predicate=_filters(part))
+            if self.remote:
+                return sorted(PurePosixPath(u.split("://", 1)[1]) for u in uris)
+            return sorted(Path(f) for f in uris)
+        if self.remote:
+            m = self.read_manifest(part)
+            if not m or "attempt" not in m:
+                return []
+            folder = self._key(*part.rel.parts, m["attempt"])
+            return [PurePosixPath(folder, f["name"]) for f in m["files"]]
         live = self.path(part)
         return sorted(live.iterdir()) if live.exists() else []
 
@@ -621,6 +774,64 @@ class Warehouse:
                     "vacuumed": len(removed),
                 })  # fmt: skip
         return out
+
+    # ---------------------------------------------------------------- object store
+    def _manifest_key(self, part: Partition) -> str:
+        rel = part.rel
+        return self._key("_manifests", *rel.parent.parts, f"{rel.name}.json")
+
+    def _read_json(self, key: str) -> dict[str, Any] | None:
+        try:
+            with self.fs.open_input_stream(key) as f:
+                data: dict[str, Any] = json.loads(f.read())
+        except FileNotFoundError:
+            return None
+        return data
+
+    def _is_delta(self, layer: str, table: str) -> bool:
+        if not self.remote:
+            return table in self.delta_tables(layer)
+        from deltalake import DeltaTable
+
+        uri = self.table_uri(layer, table)
+        return uri in self._handles or DeltaTable.is_deltatable(uri, self.storage_options())
+
+    def _remote_delta_tables(self, layer: str) -> list[str]:
+        import pyarrow.fs as pafs
+
+        sel = pafs.FileSelector(self._key(layer), allow_not_found=True)
+        names = [
+            i.base_name for i in self.fs.get_file_info(sel) if i.type == pafs.FileType.Directory
+        ]
+        return sorted(n for n in names if self._is_delta(layer, n))
+
+    def _sizes(self, uris: list[str]) -> list[int]:
+        if not self.remote:
+            return [_size(u) for u in uris]
+        infos = self.fs.get_file_info([u.split("://", 1)[1] for u in uris])
+        return [i.size if i.size is not None else -1 for i in infos]
+
+    @contextlib.contextmanager
+    def local_copies(self, files: list[PurePath]) -> Iterator[list[Path]]:
+        """Local paths of ``files`` (from :meth:`partition_files`): the files themselves for a
+        local root; for an object store, copies in a work folder (same layout under it), removed
+        afterwards. FileNotFoundError names a partition replaced twice while being read."""
+        if not self.remote:
+            yield [Path(f) for f in files]
+            return
+        import pyarrow.fs as pafs
+
+        local = pafs.LocalFileSystem()
+        with self.staging_dir() as tmp:
+            out = [tmp / str(f)[len(self.base) + 1 :] for f in files]
+
+            def fetch(i: int) -> None:
+                out[i].parent.mkdir(parents=True, exist_ok=True)
+                pafs.copy_files(str(files[i]), str(out[i]), self.fs, local)
+
+            with ThreadPoolExecutor(min(8, max(1, len(files)))) as pool:
+                list(pool.map(fetch, range(len(files))))
+            yield out
 
     # ---------------------------------------------------------------- locks
     @contextlib.contextmanager

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from s3kit import S3Server
 
 from pipeline.contracts import MARTS, PLATFORMS, SOURCE_TABLES
 from pipeline.simulator.server import SimulatorThread
@@ -129,3 +130,34 @@ def test_manifests_record_lineage(dag_run) -> None:  # type: ignore[no-untyped-d
     )
     lineage = json.loads(line)
     assert {"_run_id", "_extracted_at", "_source", "_page", "page"} <= lineage.keys()
+
+
+@pytest.mark.objectstore
+def test_the_dag_on_an_object_store_gives_the_local_rows(  # type: ignore[no-untyped-def]
+    dag_run, sim: SimulatorThread, s3_server: S3Server, tmp_path: Path
+) -> None:
+    """The first day again, by dag.test(), into an S3 warehouse (moto on loopback): the same
+    rows as the local warehouse, the raw pages and every table on the store, only local state
+    (locks, work folders, Data Docs) on this host."""
+    from pipeline.airflow_local import run_dag_for_day
+    from pipeline.config import reload_settings
+
+    local, dag, _ = dag_run
+    root = s3_server.bucket()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CLOUT_WAREHOUSE", root)
+        mp.setenv("CLOUT_LOCAL_DIR", str(tmp_path))
+        reload_settings()
+        try:
+            assert "success" in run_dag_for_day(dag, DAYS[0])
+        finally:
+            mp.undo()
+            reload_settings()
+    wh = Warehouse(root, local_dir=tmp_path)
+    assert wh.content_digest([DAYS[0]]) == local.content_digest([DAYS[0]])
+    for t in SOURCE_TABLES.values():
+        served = sum(len(sim.world.frame(t.endpoint, DAYS[0], p)) for p in PLATFORMS)
+        assert sum(m["rows"] for m in wh.manifests("raw", t.name, DAYS[0])) == served, t.name
+    assert wh.check_partition(Partition.of("marts", "influencer_daily", DAYS[0]))
+    assert (wh.root / "docs" / "index.html").exists() and not wh.duckdb_path().exists()
+    assert not list(wh.root.glob("raw")) and not list(wh.root.glob("*/*/_delta_log"))

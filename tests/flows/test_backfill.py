@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from s3kit import S3Server
 
 from pipeline.config import reload_settings
 from pipeline.flows.backfill import BackfillReport
@@ -155,3 +156,23 @@ def test_cli_run_one_day(built: Built, sim: SimulatorThread) -> None:
                    "select count(*) as n from pipeline_runs where status = 'success' "
                    "and dt = '2026-04-01'")  # fmt: skip
     assert second.returncode == 0 and int(second.stdout.split()[-1]) >= 15, second.stderr
+
+
+@pytest.mark.objectstore
+def test_backfill_on_an_object_store_equals_the_nightly_run(
+    built: Built, env: Path, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first day backfilled (a spawned worker) into an S3 warehouse (moto on loopback) holds
+    the nightly local run's rows; its completion marker lives on the store: a second backfill
+    skips it. One day only: the parallel days are proven on the local path above."""
+    from pipeline.flows.backfill import backfill
+
+    root = s3_server.bucket()
+    monkeypatch.setenv("CLOUT_WAREHOUSE", root)
+    monkeypatch.setenv("CLOUT_LOCAL_DIR", str(env / "local"))
+    reload_settings()
+    report = backfill(DAYS[0], DAYS[0], workers=1)
+    assert [d.status for d in report.days] == ["ran"], report
+    wh = Warehouse(root, local_dir=env / "local")
+    assert wh.content_digest(DAYS[:1]) == built.nightly.content_digest(DAYS[:1])
+    assert [d.status for d in backfill(DAYS[0], DAYS[0]).days] == ["skipped"]

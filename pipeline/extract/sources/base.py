@@ -193,7 +193,7 @@ def land_rows(
                        checksums={out.name: digest.hexdigest()})  # fmt: skip
     calls = (extra or {}).get("calls")
     units = (extra or {}).get("quota_units")
-    return Landed(table, platform, dt.isoformat(), len(rows), pages, str(wh.path(part)),
+    return Landed(table, platform, dt.isoformat(), len(rows), pages, wh.location(part),
                   calls, units)  # fmt: skip
 
 
