@@ -26,6 +26,7 @@ from pipeline.extract.sources.base import (
 )
 from pipeline.flows.marts import build_day
 from pipeline.flows.runlog import alert_failure, mark_day_complete, tracked
+from pipeline.memory import release_memory
 from pipeline.staging.pages import raw_files, stage_table, validate_staged
 from pipeline.warehouse.catalog import refresh_catalog
 from pipeline.warehouse.storage import Partition, Warehouse
@@ -148,11 +149,13 @@ def stage(dt: date, table: str, run_id: str) -> dict[str, Any]:
         with tracked(wh, run_id, dt, f"stage:{table}") as n:
             started = time.perf_counter()
             result = asdict(stage_table(wh, table, dt, run_id))
+            release_memory()  # DuckDB's and Arrow's free memory, before GX's pandas frame
             result["stage_s"] = round(time.perf_counter() - started, 3)
             n["rows_in"], n["rows_out"] = result["raw_rows"], result["staged_rows"]
         with tracked(wh, run_id, dt, f"validate:{table}") as n:
             started = time.perf_counter()
             records = validate_staged(wh, table, dt, run_id)
+            release_memory()
             result["gx_s"] = round(time.perf_counter() - started, 3)
             result["gx_failed"] = sum(not r.success for r in records)
             n["rows_in"] = result["staged_rows"]
@@ -167,6 +170,7 @@ def marts(dt: date, run_id: str) -> dict[str, int]:
         for name in MARTS:
             with tracked(wh, run_id, dt, f"mart:{name}") as n:
                 built[name] = n["rows_out"] = build_day(wh, name, dt, run_id)
+            release_memory()
     return built
 
 

@@ -8,6 +8,7 @@ expectation (``source='gx'``). GX is imported only when a run starts, never on m
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import Mapping
@@ -119,6 +120,16 @@ def _context(docs_dir: Path | None) -> AbstractDataContext:
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
+def _release_context() -> None:
+    """Drop GX's reference to the last context: it keeps the validated frame in its execution
+    engine's batch cache (GX holds the latest context globally), so each table's frame would
+    stay in memory while the next table's is validated."""
+    from great_expectations.data_context.data_context.context_factory import project_manager
+
+    project_manager.set_project(None)
+    gc.collect()  # the context's objects refer to each other: freed by the cycle collector
+
+
 def _gx_suite(table: str, suite_json: Mapping[str, Any]) -> ExpectationSuite:
     """The GX suite of a suite dict; fails if GX dropped an invalid expectation (it only logs)."""
     import great_expectations as gx
@@ -158,6 +169,21 @@ def validate_with_gx(
     suite order. ``run_ts`` (timezone-aware; default now) fills the ``run_ts`` parameter.
     With ``docs_dir``, the result is also rendered as GX Data Docs HTML there
     (``docs_dir/index.html``). An empty table is valid."""
+    try:
+        return _run_suite(table, staged, dt, run_id, docs_dir, run_ts, directory)
+    finally:  # the frame is in reference cycles: freed here, not when the next table is checked
+        _release_context()
+
+
+def _run_suite(
+    table: str,
+    staged: pa.Table,
+    dt: date,
+    run_id: str,
+    docs_dir: Path | None,
+    run_ts: datetime | None,
+    directory: Path | None,
+) -> list[ValidationRecord]:
     run_ts = aware_utc(run_ts or datetime.now(UTC))
     contract = suite_table(table)
     suite_json = load_suite(table, directory)
@@ -201,7 +227,14 @@ def validate_with_gx(
         )
 
         new = [k for k in store.list_keys() if k not in before]
-        suites = [ExpectationSuiteIdentifier(name=s.name) for s in context.suites.all()]
+        # the table's own suite page, and another suite's only where it has none yet (it is
+        # rendered again when its own table is validated): five suite pages per table cost
+        # more than the validation of a small table
+        suites = [
+            ExpectationSuiteIdentifier(name=s.name)
+            for s in context.suites.all()
+            if s.name == suite.name or not (docs_dir / "expectations" / f"{s.name}.html").exists()
+        ]
         pages: list[Any] = [*suites, *new]  # GX types one kind per list; its builder takes both
         context.build_data_docs(site_names=[_SITE], resource_identifiers=pages)
 

@@ -162,6 +162,21 @@ def test_data_docs_render_only_the_new_result(tmp_path: Path) -> None:
     assert all(p.relative_to(docs).as_posix() in index for p in pages)
 
 
+def test_data_docs_render_the_own_suite_page_and_missing_ones(tmp_path: Path) -> None:
+    """Each validation renders its table's suite page again; another table's page only where
+    it is missing (that table's own validation renders it again)."""
+    docs = tmp_path / "docs"
+    validate_with_gx("posts", staged("posts", [post(1)]), DT, "run-1", docs, run_ts=RUN_TS)
+    suites = docs / "expectations"
+    assert sorted(p.stem for p in suites.glob("*.html")) == sorted(SOURCE_TABLES)
+    for page in suites.glob("*.html"):
+        page.write_text("as written")
+    (suites / "audience.html").unlink()
+    validate_with_gx("accounts", staged("accounts", []), DT, "run-1", docs, run_ts=RUN_TS)
+    rendered = {p.stem for p in suites.glob("*.html") if p.read_text() != "as written"}
+    assert rendered == {"accounts", "audience"}
+
+
 def test_records_to_table() -> None:
     records = validate_with_gx("posts", staged("posts", [post(1)]), DT, "run-1", run_ts=RUN_TS)
     table = records_to_table(records)
@@ -174,3 +189,19 @@ def test_records_to_table() -> None:
         "source": "gx",
     }  # fmt: skip
     assert records_to_table([]).schema == VALIDATION_RESULTS_SCHEMA
+
+
+def test_the_validated_frame_is_freed_when_the_run_returns(tmp_path: Path) -> None:
+    """GX keeps its last context (with the frame in its batch cache) globally: the frame of one
+    table must not stay in memory while the next one is validated."""
+    import gc
+
+    import pandas as pd
+
+    rows = 1_234
+    validate_with_gx(
+        "posts", staged("posts", [post(i) for i in range(rows)]), DT, "run-1", tmp_path,
+        run_ts=RUN_TS,
+    )  # fmt: skip
+    alive = [o for o in gc.get_objects() if isinstance(o, pd.DataFrame) and len(o) == rows]
+    assert alive == []
