@@ -203,5 +203,5 @@ def test_the_validated_frame_is_freed_when_the_run_returns(tmp_path: Path) -> No
         "posts", staged("posts", [post(i) for i in range(rows)]), DT, "run-1", tmp_path,
         run_ts=RUN_TS,
     )  # fmt: skip
-    alive = [o for o in gc.get_objects() if isinstance(o, pd.DataFrame) and len(o) == rows]
+    alive = [o for o in gc.get_objects() if type(o) is pd.DataFrame and len(o) == rows]
     assert alive == []
