@@ -112,6 +112,7 @@ def extract(dt: date, platform: str, run_id: str) -> list[dict[str, Any]]:
             extracted = make_source(name, s).extract(dt, entries)
             landed = land_extracted(wh, extracted, dt, run_id)
         n["rows_out"] = sum(x.rows for x in landed)
+    release_memory()  # the pages' buffers, where the next step runs in this process
     return [asdict(x) for x in landed]
 
 
