@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -34,6 +35,48 @@ T = TypeVar("T")
 
 def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class RssSampler:
+    """The process's resident set sampled every ``interval`` s in a thread: the peak seen while
+    each phase (``phase = "..."``) ran. ``peak_rss_mib`` stays ``getrusage``'s true peak; this
+    only says which phase reached it (a spike shorter than the interval can be missed)."""
+
+    def __init__(self, interval: float = 0.02) -> None:
+        self.phase = "start"
+        self.interval = interval
+        self.peaks: dict[str, float] = {}
+        self._page = os.sysconf("SC_PAGE_SIZE") / (1 << 20)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _rss_mib(self) -> float:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * self._page
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def sample(self) -> None:
+        try:
+            rss = self._rss_mib()
+        except OSError:  # no /proc (not Linux): per-phase peaks unknown
+            return
+        phase = self.phase
+        self.peaks[phase] = max(self.peaks.get(phase, 0.0), rss)
+
+    def enter(self, phase: str) -> None:
+        self.sample()
+        self.phase = phase
+        self.sample()
+
+    def stop(self) -> dict[str, float]:
+        self.sample()
+        self._stop.set()
+        self._thread.join()
+        return self.peaks
 
 
 def _timed(label: str, fn: Callable[[], T], rows: int | None = None) -> tuple[T, float]:
@@ -152,12 +195,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench: {args.accounts:,} accounts, day {day}, work dir {work}", flush=True)
     proc, url = _start_simulator(args.accounts, args.seed)
     os.environ["CLOUT_API_URL"] = url
+    rss = RssSampler()
     try:
         from pipeline.config import reload_settings
         from pipeline.contracts import PLATFORMS, SOURCE_TABLES
         from pipeline.flows import influencer_daily as run
 
         reload_settings()
+        rss.enter("warm-up")
         # the simulator builds each (entity, platform, day) on first request: warm it up so
         # the extraction figure measures the client, not the world generator
         _timed(
@@ -175,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         run_id = run.new_run_id(day)
         print("stages:")
+        rss.enter("extract")
         landed, t_extract = _timed(
             "extract (HTTP, 3 platforms)",
             lambda: [x for p in PLATFORMS for x in run.extract(day, p, run_id)],
@@ -187,7 +233,10 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
 
-        staged = {t: run.stage(day, t, run_id) for t in SOURCE_TABLES}
+        staged = {}
+        for t in SOURCE_TABLES:
+            rss.enter(f"stage:{t}")
+            staged[t] = run.stage(day, t, run_id)
         t_stage = sum(r["stage_s"] for r in staged.values())
         t_gx = sum(r["gx_s"] for r in staged.values())
         print(
@@ -205,10 +254,18 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         validate_rps = staged["posts"]["raw_rows"] / staged["posts"]["stage_s"]
+        rss.enter("marts")
         _, t_marts = _timed("marts", lambda: sum(run.marts(day, run_id).values()))
+        rss.enter("publish")
         _, t_publish = _timed("publish (DuckDB catalog)", lambda: run.publish(day, run_id))
         e2e = t_stage + t_marts + t_publish  # GX overhead reported on its own (gx_s)
         peak = _peak_rss_mib()
+        rss.enter("after")
+        phases = rss.stop()
+        stage_peak = max(v for k, v in phases.items() if k.startswith("stage:"))
+        print("  peak RSS (sampled) per phase: " + ", ".join(
+            f"{k} {v:,.0f}" for k, v in phases.items() if k not in ("start", "after")
+        ) + f" MiB; process peak {peak:,.0f} MiB", flush=True)  # fmt: skip
 
         wh = run.warehouse()
         raw_files = sorted(wh.root.glob("raw/*/dt=*/platform=*/*.jsonl"))
@@ -259,7 +316,9 @@ def main(argv: list[str] | None = None) -> int:
             f"nightly_ratio={nightly / t_floor:.2f} peak_rss_mib={peak:.0f} "
             f"extract_rows_per_s={raw_rows / t_extract:.0f} classify_1m_s={classify_s:.2f} "
             f"validate_rows_per_s={validate_rps:.0f} gx_s={t_gx:.2f} roas_s={roas_s:.2f} "
-            f"scoring_s={scoring_s:.2f}"
+            f"scoring_s={scoring_s:.2f} rss_extract_mib={phases.get('extract', 0):.0f} "
+            f"rss_stage_mib={stage_peak:.0f} rss_marts_mib={phases.get('marts', 0):.0f} "
+            f"stage_s={t_stage:.2f} marts_s={t_marts:.2f} publish_s={t_publish:.2f}"
             f"{backfill_key}{mapping_key}"
         )
     finally:

@@ -26,6 +26,7 @@ from pipeline.extract.sources.base import (
 )
 from pipeline.flows.marts import build_day
 from pipeline.flows.runlog import alert_failure, mark_day_complete, tracked
+from pipeline.memory import release_memory
 from pipeline.staging.gx import render_data_docs
 from pipeline.staging.pages import raw_files, stage_table, validate_staged
 from pipeline.warehouse.catalog import NO_CATALOG, refresh_catalog
@@ -112,6 +113,7 @@ def extract(dt: date, platform: str, run_id: str) -> list[dict[str, Any]]:
             extracted = make_source(name, s).extract(dt, entries)
             landed = land_extracted(wh, extracted, dt, run_id)
         n["rows_out"] = sum(x.rows for x in landed)
+    release_memory()  # the pages' buffers, where the next step runs in this process
     return [asdict(x) for x in landed]
 
 
@@ -149,11 +151,13 @@ def stage(dt: date, table: str, run_id: str) -> dict[str, Any]:
         with tracked(wh, run_id, dt, f"stage:{table}") as n:
             started = time.perf_counter()
             result = asdict(stage_table(wh, table, dt, run_id))
+            release_memory()  # DuckDB's and Arrow's free memory, before GX's pandas frame
             result["stage_s"] = round(time.perf_counter() - started, 3)
             n["rows_in"], n["rows_out"] = result["raw_rows"], result["staged_rows"]
         with tracked(wh, run_id, dt, f"validate:{table}") as n:
             started = time.perf_counter()
             records = validate_staged(wh, table, dt, run_id)
+            release_memory()
             result["gx_s"] = round(time.perf_counter() - started, 3)
             result["gx_failed"] = sum(not r.success for r in records)
             n["rows_in"] = result["staged_rows"]
@@ -168,6 +172,7 @@ def marts(dt: date, run_id: str) -> dict[str, int]:
         for name in MARTS:
             with tracked(wh, run_id, dt, f"mart:{name}") as n:
                 built[name] = n["rows_out"] = build_day(wh, name, dt, run_id)
+            release_memory()
     return built
 
 

@@ -43,6 +43,7 @@ from pipeline.fraud.classify import (
     classify_profiles,
     recategorize,
 )
+from pipeline.memory import release_memory
 from pipeline.sqlfiles import macros_sql, sql_text
 from pipeline.warehouse.storage import Warehouse
 
@@ -142,6 +143,10 @@ def classified_samples(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return classes.append_column("audience_category", recategorize(classes, prior))
 
 
+#: The columns of the classified samples that ``fraud_audience_composition`` reads: only those are
+#: kept (and registered as ``follower_classes``) while the fraud marts of a day are built.
+CLASS_COLUMNS = ("platform", "account_id", "following_count", "category", "audience_category")
+
 #: The last day's classified samples and the fingerprint of the files they came from: both
 #: fraud marts of a day need them, and a run builds those one after the other.
 _last_classified: dict[tuple[object, ...], pa.Table] = {}
@@ -158,7 +163,8 @@ def _classified(con: duckdb.DuckDBPyConnection, wh: Warehouse, dt: date) -> pa.T
     key = _inputs(wh, dt)
     if key not in _last_classified:
         _last_classified.clear()
-        _last_classified[key] = classified_samples(con)
+        _last_classified[key] = classified_samples(con).select(list(CLASS_COLUMNS))
+        release_memory()  # the classifier's work arrays, before the marts' SQL runs
     return _last_classified[key]
 
 

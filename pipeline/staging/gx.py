@@ -8,6 +8,7 @@ expectation (``source='gx'``). GX is imported only when a run starts, never on m
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib.metadata
 import json
@@ -208,9 +209,22 @@ def render_data_docs(docs_dir: Path, directory: Path | None = None) -> int:
         if (docs_dir / "index.html").exists() or not (docs_dir / "_gx").exists():
             return 0
     context = _context(docs_dir)
-    for name, suite_json in suites.items():
-        context.suites.add(_gx_suite(name, suite_json))
-    return _build_docs(context, docs_dir, suites)
+    try:
+        for name, suite_json in suites.items():
+            context.suites.add(_gx_suite(name, suite_json))
+        return _build_docs(context, docs_dir, suites)
+    finally:
+        _release_context()
+
+
+def _release_context() -> None:
+    """Drop GX's reference to the last context: it keeps the validated frame in its execution
+    engine's batch cache (GX holds the latest context globally), so each table's frame would
+    stay in memory while the next table's is validated."""
+    from great_expectations.data_context.data_context.context_factory import project_manager
+
+    project_manager.set_project(None)
+    gc.collect()  # the context's objects refer to each other: freed by the cycle collector
 
 
 def _gx_suite(table: str, suite_json: Mapping[str, Any]) -> ExpectationSuite:
@@ -254,6 +268,22 @@ def validate_with_gx(
     With ``docs_dir``, the result is stored there and rendered as GX Data Docs HTML
     (``docs_dir/index.html``); with ``render_docs=False`` it waits for the next
     :func:`render_data_docs`. An empty table is valid."""
+    try:
+        return _run_suite(table, staged, dt, run_id, docs_dir, run_ts, directory, render_docs)
+    finally:  # the frame is in reference cycles: freed here, not when the next table is checked
+        _release_context()
+
+
+def _run_suite(
+    table: str,
+    staged: pa.Table,
+    dt: date,
+    run_id: str,
+    docs_dir: Path | None,
+    run_ts: datetime | None,
+    directory: Path | None,
+    render_docs: bool,
+) -> list[ValidationRecord]:
     run_ts = aware_utc(run_ts or datetime.now(UTC))
     contract = suite_table(table)
     suite_json = load_suite(table, directory)

@@ -54,14 +54,24 @@ def _raw_columns(table: Table) -> str:
     )
 
 
+#: The largest page (one JSON line) read in one go: DuckDB's JSON reader holds buffers of twice
+#: this per thread, so a smaller bound keeps the staging step's memory down; a day with a larger
+#: page is read again with :data:`MAX_PAGE_BYTES` (see :func:`stage_table`).
+PAGE_BYTES = 64 << 20
+MAX_PAGE_BYTES = 1 << 30
+
+
 def load_pages(
     con: duckdb.DuckDBPyConnection,
     table: Table,
     files: list[Path],
     origin: Mapping[Path, str] | None = None,
+    max_page: int | None = None,
 ) -> None:
     """``raw_rows`` (a view) over landed page files: one row per element of ``page.data``;
-    ``origin`` names local copies by the file they copy (their ``_file``)."""
+    ``origin`` names local copies by the file they copy (their ``_file``); a page longer than
+    ``max_page`` bytes (default :data:`PAGE_BYTES`; DuckDB reads at least 16 MiB) fails the
+    query that reads it (``InvalidInput``)."""
     file_list = "[" + ", ".join(f"'{f}'" for f in files) + "]"
     filename = "filename"
     if origin:
@@ -76,7 +86,7 @@ def load_pages(
                    generate_subscripts(page.data, 1) as _pos, unnest(page.data) as r
             from read_json({file_list}, format = 'newline_delimited',
                            columns = {_raw_columns(table)}, filename = true,
-                           maximum_object_size = 1073741824)
+                           maximum_object_size = {max_page or PAGE_BYTES})
         )
         select _run_id, _source, _extracted_at, _page, _file, _pos, {fields} from pages
         """
@@ -116,8 +126,14 @@ def stage_table(wh: Warehouse, name: str, dt: date, run_id: str) -> StageResult:
             origin = (
                 {c: f"s3://{f}" for c, f in zip(local, files, strict=True)} if wh.remote else None
             )
-            load_pages(con, table, local, origin)
-            staged = stage(con, table, rules, dt, run_id, check_contract=True)
+            try:
+                load_pages(con, table, local, origin)
+                staged = stage(con, table, rules, dt, run_id, check_contract=True)
+            except duckdb.InvalidInputException as e:
+                if "maximum_object_size" not in str(e):
+                    raise
+                load_pages(con, table, local, origin, MAX_PAGE_BYTES)  # a page above PAGE_BYTES
+                staged = stage(con, table, rules, dt, run_id, check_contract=True)
     finally:
         con.close()
     return publish(wh, staged, landed=landed)

@@ -237,3 +237,19 @@ def test_records_to_table() -> None:
         "source": "gx",
     }  # fmt: skip
     assert records_to_table([]).schema == VALIDATION_RESULTS_SCHEMA
+
+
+def test_the_validated_frame_is_freed_when_the_run_returns(tmp_path: Path) -> None:
+    """GX keeps its last context (with the frame in its batch cache) globally: the frame of one
+    table must not stay in memory while the next one is validated."""
+    import gc
+
+    import pandas as pd
+
+    rows = 1_234
+    validate_with_gx(
+        "posts", staged("posts", [post(i) for i in range(rows)]), DT, "run-1", tmp_path,
+        run_ts=RUN_TS,
+    )  # fmt: skip
+    alive = [o for o in gc.get_objects() if type(o) is pd.DataFrame and len(o) == rows]
+    assert alive == []

@@ -159,3 +159,30 @@ def test_restaging_gives_identical_rows(tmp_path: Path) -> None:
     stage_table(wh, "accounts", DT, "run-2")
     second = wh.read_partition(Partition.of("staging", "stg_accounts", DT))
     assert first.equals(second) and first.num_rows == 2
+
+
+def test_a_page_above_the_read_buffer_is_staged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page longer than ``PAGE_BYTES`` (DuckDB's JSON buffer) fails the first read; the day is
+    read again with ``MAX_PAGE_BYTES`` and staged whole."""
+    from pipeline.staging import pages
+
+    monkeypatch.setattr(pages, "PAGE_BYTES", 1 << 20)  # DuckDB reads at least 16 MiB at once
+    reads: list[int | None] = []
+    load = pages.load_pages
+
+    def spy(con: Any, table: Any, files: Any, max_page: int | None = None) -> None:
+        reads.append(max_page)
+        load(con, table, files, max_page)
+
+    monkeypatch.setattr(pages, "load_pages", spy)
+    wh = Warehouse(tmp_path)
+    rows = [account(i, display_name="N" * 800) for i in range(40_000)]
+    land(wh, "accounts", [{"data": rows[:10], "next_cursor": "a"}, {"data": rows[10:]}])
+    assert (wh.path(Partition.of("raw", "accounts", DT)) / "platform=instagram" / "part-0.jsonl"
+            ).stat().st_size > 33 << 20  # fmt: skip
+    result = stage_table(wh, "accounts", DT, "run-1")
+    assert result.staged_rows == 40_000 and result.quarantined_rows == 0
+    assert [r["account_id"] for r in staged(wh, "accounts")[-2:]] == ["39998", "39999"]
+    assert reads == [None, pages.MAX_PAGE_BYTES]  # the default buffer failed, the larger one read
