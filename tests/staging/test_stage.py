@@ -172,9 +172,11 @@ def test_a_page_above_the_read_buffer_is_staged(
     reads: list[int | None] = []
     load = pages.load_pages
 
-    def spy(con: Any, table: Any, files: Any, max_page: int | None = None) -> None:
+    def spy(
+        con: Any, table: Any, files: Any, origin: Any = None, max_page: int | None = None
+    ) -> None:
         reads.append(max_page)
-        load(con, table, files, max_page)
+        load(con, table, files, origin, max_page)
 
     monkeypatch.setattr(pages, "load_pages", spy)
     wh = Warehouse(tmp_path)
