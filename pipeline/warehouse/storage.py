@@ -490,8 +490,8 @@ class Warehouse:
                 )  # fmt: skip
                 break
             except CommitFailedError as e:
-                if attempt < 2 and self._only_created_since(uri, read):
-                    continue  # a concurrent first write created the table again: no rows moved
+                if attempt < 2 and self._metadata_only_conflict(uri, read, predicate, e):
+                    continue  # another writer changed only the metadata: no rows of ours moved
                 raise WriteConflict(
                     f"{layer}/{table} ({predicate}) was committed by another writer while this "
                     f"run wrote it; rerun this day ({str(e).splitlines()[0]})"
@@ -499,16 +499,23 @@ class Warehouse:
         failpoint(f"manifest.{layer}")  # committed: the commit carries its manifest
         return manifest
 
-    def _only_created_since(self, uri: str, version: int | None) -> bool:
-        """Whether every commit after ``version`` is a CREATE TABLE: two writers that both found
-        no table each create it (delta-rs commits the second create as the next version, a
-        metadata change that fails writers holding the first), which is safe to write over again;
-        any other commit in between is a real conflict."""
+    def _metadata_only_conflict(
+        self, uri: str, version: int | None, predicate: str, error: Exception
+    ) -> bool:
+        """Whether a failed commit lost only to another writer's metadata change, not to a
+        write of its own partition: two first writers that both found no table each create it
+        (delta-rs commits the second create as the next version, a metadata change that fails
+        the writers holding the first), and a write of other partitions (or a schema merge)
+        does not touch this one's rows, so writing again is safe. A commit since ``version``
+        that wrote ``predicate`` (or a commit without a clout manifest) is a real conflict."""
         from deltalake import DeltaTable
 
+        if "Metadata changed" not in str(error):
+            return False
         history = DeltaTable(uri, storage_options=self.storage_options()).history()
         since = [c for c in history if int(c.get("version", -1)) > (version or 0)]
-        return bool(since) and all(c.get("operation") == "CREATE TABLE" for c in since)
+        return not any(_commit_predicate(c) in (predicate, None) for c in since
+                       if c.get("operation") != "CREATE TABLE")  # fmt: skip
 
     def _ensure_table(self, uri: str, schema: pa.Schema, keys: list[str]) -> None:
         """Create the (empty) table before its first write: writers that each created it would
@@ -871,6 +878,12 @@ class WriteConflict(DayLocked):
 
 class ManifestMismatch(RuntimeError):
     """A partition's rows differ from what its commit recorded."""
+
+
+def _commit_predicate(commit: Mapping[str, Any]) -> str | None:
+    """The predicate a clout commit wrote (from its manifest); None for another writer's."""
+    raw = commit.get(MANIFEST_KEY)
+    return str(json.loads(raw).get("predicate")) if raw else None
 
 
 def _filters(part: Partition) -> list[tuple[str, str, str]]:
