@@ -67,6 +67,15 @@ def _start(
     )  # fmt: skip
 
 
+def _kill_at(sim: SimulatorThread, root: Path | str, point: str, **extra: str) -> None:
+    """A run that SIGKILLs itself at the failpoint ``point`` (``name[:n]``), and did."""
+    proc = _start(sim, root, point, **extra)
+    _, err = proc.communicate(timeout=600)
+    name, _, nth = point.partition(":")
+    assert proc.returncode == -signal.SIGKILL, (point, err.decode()[-1500:])
+    assert f"clout: failpoint {name}:{nth or 1} reached" in err.decode(), point
+
+
 def _run(sim: SimulatorThread, root: Path) -> None:
     proc = _start(sim, root)
     _, err = proc.communicate(timeout=600)
@@ -122,11 +131,7 @@ def test_kills_never_leave_half_partitions_and_rerun_is_identical(
     crashed = Warehouse(tmp_path / "crashed")
 
     for point in KILLS:
-        proc = _start(sim, crashed.root, point)
-        _, err = proc.communicate(timeout=600)
-        name, _, nth = point.partition(":")
-        assert proc.returncode == -signal.SIGKILL, (point, err.decode()[-1500:])
-        assert f"clout: failpoint {name}:{nth or 1} reached" in err.decode(), point
+        _kill_at(sim, crashed.root, point)
         _assert_readers_see_whole_partitions(crashed)
         assert not day_complete(crashed, "influencer_daily", date.fromisoformat(DAY)), point
 
@@ -176,10 +181,6 @@ def test_kills_on_an_object_store_never_leave_half_partitions(
     local = str(tmp_path / "local")
     wh = Warehouse(root, local_dir=local)
     for point in S3_KILLS:
-        proc = _start(sim, root, point, CLOUT_LOCAL_DIR=local)
-        _, err = proc.communicate(timeout=600)
-        name, _, nth = point.partition(":")
-        assert proc.returncode == -signal.SIGKILL, (point, err.decode()[-1500:])
-        assert f"clout: failpoint {name}:{nth or 1} reached" in err.decode(), point
+        _kill_at(sim, root, point, CLOUT_LOCAL_DIR=local)
         _assert_store_partitions_whole(wh)
         assert not day_complete(wh, "influencer_daily", date.fromisoformat(DAY)), point
