@@ -91,9 +91,9 @@ class Settings(BaseSettings):
     @classmethod
     def _warehouse_root(cls, value: object) -> object:
         """A URL (``s3://...``) stays a string, anything else is a local path."""
-        if isinstance(value, str) and "://" in value:
-            from pipeline.warehouse.objectstore import split_uri
+        from pipeline.warehouse.objectstore import is_remote, split_uri
 
+        if isinstance(value, str) and is_remote(value):
             split_uri(value)  # ValueError (a validation error) for another scheme
             return value.rstrip("/")
         return Path(value) if isinstance(value, str) else value

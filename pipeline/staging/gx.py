@@ -128,15 +128,20 @@ _SUITE_STAMPS = Path("_gx") / "suite_pages.json"
 _GX_VERSION = importlib.metadata.version("great_expectations")
 
 
+def _read_stamps(docs_dir: Path) -> dict[str, str]:
+    """The digests of the suites whose pages were rendered, by suite name."""
+    try:
+        stamps: dict[str, str] = json.loads((Path(docs_dir) / _SUITE_STAMPS).read_text())
+    except (OSError, ValueError):
+        return {}
+    return stamps
+
+
 def _stale_suite_pages(docs_dir: Path, suites: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
     """The suites whose Data Docs page is missing or was rendered from another version of the
     suite (by name, with their digest): only these are rendered again, not every suite on
     every validation (five suite pages per table-day were most of a night's Data Docs time)."""
-    stamps_path = Path(docs_dir) / _SUITE_STAMPS
-    try:
-        stamps = json.loads(stamps_path.read_text())
-    except (OSError, ValueError):
-        stamps = {}
+    stamps = _read_stamps(docs_dir)
     stale = {}
     for name, suite in suites.items():
         text = json.dumps([_GX_VERSION, suite], sort_keys=True)  # a new GX renders anew
@@ -151,12 +156,8 @@ def _mark_suite_pages(docs_dir: Path, rendered: Mapping[str, str]) -> None:
     """Record the digests of the suite pages just rendered (atomically: parallel writers)."""
     if not rendered:
         return
+    stamps = {**_read_stamps(docs_dir), **rendered}
     stamps_path = Path(docs_dir) / _SUITE_STAMPS
-    try:
-        stamps = json.loads(stamps_path.read_text())
-    except (OSError, ValueError):
-        stamps = {}
-    stamps.update(rendered)
     stamps_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = stamps_path.with_name(f".{stamps_path.name}.{os.getpid()}.{uuid.uuid4().hex}")
     tmp.write_text(json.dumps(stamps, indent=1, sort_keys=True))
@@ -175,22 +176,20 @@ def _pending_results(docs_dir: Path) -> set[str]:
 
 
 def _build_docs(
-    context: AbstractDataContext, docs_dir: Path, suites: Mapping[str, Mapping[str, Any]]
+    context: AbstractDataContext, docs_dir: Path, pending: set[str], stale: Mapping[str, str]
 ) -> int:
-    """Render the pages of the stored results that have none, the pages of the suites that
-    changed, and the index (a full rebuild would render every stored result again: quadratic
-    over a backfill); returns the number of result pages rendered."""
+    """Render the pages of the ``pending`` results (:func:`_pending_results`), of the ``stale``
+    suites (:func:`_stale_suite_pages`) and the index (a full rebuild would render every stored
+    result again: quadratic over a backfill); returns the number of result pages rendered."""
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
     )
 
-    pending = _pending_results(docs_dir)
     new = [
         k
         for k in context.validation_results_store.list_keys()
         if "/".join(map(str, k.to_tuple())) in pending
     ]
-    stale = _stale_suite_pages(docs_dir, suites)
     pages: list[Any] = [*(ExpectationSuiteIdentifier(name=n) for n in stale), *new]
     context.build_data_docs(site_names=[_SITE], resource_identifiers=pages)  # GX types one
     _mark_suite_pages(docs_dir, stale)  # kind per list; its builder takes both
@@ -205,14 +204,15 @@ def render_data_docs(docs_dir: Path, directory: Path | None = None) -> int:
     pending = _pending_results(docs_dir)
     names = dict.fromkeys([*SOURCE_TABLES, *(p.split("/", 1)[0] for p in sorted(pending))])
     suites = {name: load_suite(name, directory) for name in names}
-    if not pending and not _stale_suite_pages(docs_dir, suites):
+    stale = _stale_suite_pages(docs_dir, suites)
+    if not pending and not stale:
         if (docs_dir / "index.html").exists() or not (docs_dir / "_gx").exists():
             return 0
     context = _context(docs_dir)
     try:
         for name, suite_json in suites.items():
             context.suites.add(_gx_suite(name, suite_json))
-        return _build_docs(context, docs_dir, suites)
+        return _build_docs(context, docs_dir, pending, stale)
     finally:
         _release_context()
 
@@ -325,7 +325,8 @@ def _run_suite(
         for page in (docs_dir / "validations" / table / run_id).rglob("*.html"):
             page.unlink(missing_ok=True)
         if render_docs:
-            _build_docs(context, docs_dir, site_suites)
+            stale = _stale_suite_pages(docs_dir, site_suites)
+            _build_docs(context, docs_dir, _pending_results(docs_dir), stale)
 
     order = {e.id: i for i, e in enumerate(suite.expectations)}
     records: list[tuple[int, ValidationRecord]] = []

@@ -253,8 +253,7 @@ class Warehouse:
 
     def manifest_path(self, part: Partition) -> Path:
         self._local_only("manifest_path")
-        rel = part.rel
-        return self.root / "_manifests" / rel.parent / f"{rel.name}.json"
+        return self.root.joinpath(*_manifest_rel(part))
 
     def table_glob(self, layer: str, table: str, depth: int = 1, ext: str = "parquet") -> str:
         """Glob of every file of a raw table (``depth`` = number of hive levels)."""
@@ -297,17 +296,12 @@ class Warehouse:
             handle = self._handles[uri]
             handle.update_incremental()
             return handle
-        if self.remote:  # one listing of the log instead of two
-            from deltalake.exceptions import TableNotFoundError
+        from deltalake.exceptions import TableNotFoundError
 
-            try:
-                dt = DeltaTable(uri, storage_options=self.storage_options())
-            except TableNotFoundError:
-                return None
-        elif not DeltaTable.is_deltatable(uri, self.storage_options()):
-            return None
-        else:
+        try:  # one listing of the log (``is_deltatable`` first would be a second)
             dt = DeltaTable(uri, storage_options=self.storage_options())
+        except TableNotFoundError:
+            return None
         if version is not None:
             dt.load_as_version(version)
         else:
@@ -577,14 +571,9 @@ class Warehouse:
         attempt = f"{ATTEMPT_PREFIX}{uuid.uuid4().hex}"
         rel = "/".join(part.rel.parts)
         folder = self._key(rel, attempt)
-        local = pafs.LocalFileSystem()
         names = [f["name"] for f in manifest["files"]]
-
-        def upload(name: str) -> None:
-            pafs.copy_files(str(work / name), f"{folder}/{name}", local, self.fs)
-
-        with ThreadPoolExecutor(min(8, max(1, len(names)))) as pool:
-            list(pool.map(upload, names))
+        pairs = [(str(work / n), f"{folder}/{n}") for n in names]
+        _copy_all(pairs, pafs.LocalFileSystem(), self.fs)
         old = self.read_manifest(part)
         failpoint(f"swap.{part.layer}")  # the new files uploaded, not live
         manifest["attempt"] = attempt
@@ -784,8 +773,7 @@ class Warehouse:
 
     # ---------------------------------------------------------------- object store
     def _manifest_key(self, part: Partition) -> str:
-        rel = part.rel
-        return self._key("_manifests", *rel.parent.parts, f"{rel.name}.json")
+        return self._key(*_manifest_rel(part))
 
     def _read_json(self, key: str) -> dict[str, Any] | None:
         try:
@@ -828,16 +816,12 @@ class Warehouse:
             return
         import pyarrow.fs as pafs
 
-        local = pafs.LocalFileSystem()
         with self.staging_dir() as tmp:
             out = [tmp / str(f)[len(self.base) + 1 :] for f in files]
-
-            def fetch(i: int) -> None:
-                out[i].parent.mkdir(parents=True, exist_ok=True)
-                pafs.copy_files(str(files[i]), str(out[i]), self.fs, local)
-
-            with ThreadPoolExecutor(min(8, max(1, len(files)))) as pool:
-                list(pool.map(fetch, range(len(files))))
+            for o in out:
+                o.parent.mkdir(parents=True, exist_ok=True)
+            _copy_all(list(zip(map(str, files), map(str, out), strict=True)), self.fs,
+                      pafs.LocalFileSystem())  # fmt: skip
             yield out
 
     # ---------------------------------------------------------------- locks
@@ -878,6 +862,23 @@ class WriteConflict(DayLocked):
 
 class ManifestMismatch(RuntimeError):
     """A partition's rows differ from what its commit recorded."""
+
+
+def _manifest_rel(part: Partition) -> tuple[str, ...]:
+    """A partition's manifest under the root: ``_manifests/<partition path>.json``."""
+    rel = part.rel
+    return ("_manifests", *rel.parent.parts, f"{rel.name}.json")
+
+
+def _copy_all(pairs: list[tuple[str, str]], src: pafs.FileSystem, dst: pafs.FileSystem) -> None:
+    """Copy each (source, destination) file between two filesystems, a few at a time."""
+    import pyarrow.fs as pafs
+
+    def copy(pair: tuple[str, str]) -> None:
+        pafs.copy_files(pair[0], pair[1], src, dst)
+
+    with ThreadPoolExecutor(min(8, max(1, len(pairs)))) as pool:
+        list(pool.map(copy, pairs))
 
 
 def _commit_predicate(commit: Mapping[str, Any]) -> str | None:
